@@ -1,0 +1,1 @@
+"""AI writing: writers (OpenAI-compatible and offline), prompts, platform limits, scoring."""

@@ -1,0 +1,60 @@
+"""The JSON API at the seed's paths. Each feature module adds routes to `bp` and its OpenAPI paths."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request
+from flask_wtf.csrf import CSRFError
+
+from ..auth import bearer_token, current_actor
+from ..extensions import csrf, limiter
+from ..services.errors import ServiceError
+from .errors import error_response
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+
+def _rate_key() -> str:
+    # Per token for integrations, per IP for browser calls.
+    token = bearer_token()
+    if token:
+        from ..auth import hash_token
+
+        return "token:" + hash_token(token)
+    return "ip:" + (request.remote_addr or "?")
+
+
+limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=_rate_key)(bp)
+
+
+@bp.before_request
+def _api_guard():
+    # Browser (cookie) calls to the API need the CSRF token like any form; Bearer calls do not,
+    # since a cross-site page cannot set the Authorization header.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token():
+        csrf.protect()
+    if bearer_token():
+        current_actor()  # resolve now so a bad token is a 401 before any body parsing
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc):
+    return error_response(400, "csrf_failed", "CSRF token missing or invalid. Send X-CSRFToken, or use a Bearer token.")
+
+
+def register(app):
+    # Importing the modules attaches their routes to `bp`.
+    from . import auth, campaigns, content, jobs, meta, personas  # noqa: F401
+
+    app.register_blueprint(bp)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+__all__ = ["bp", "register", "wants_json", "g"]

@@ -1,0 +1,4 @@
+"""Auth API."""
+from . import bp  # noqa: F401
+
+SCHEMAS: dict = {}

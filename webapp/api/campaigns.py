@@ -1,0 +1,4 @@
+"""Campaigns API."""
+from . import bp  # noqa: F401
+
+SCHEMAS: dict = {}

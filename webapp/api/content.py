@@ -1,0 +1,4 @@
+"""Content API."""
+from . import bp  # noqa: F401
+
+SCHEMAS: dict = {}

@@ -1,0 +1,14 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from .wire import camel
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    body = {"error": {"code": code, "message": message, "fields": {camel(k): v for k, v in (fields or {}).items()}}}
+    body["error"].update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response

@@ -1,0 +1,4 @@
+"""Jobs API."""
+from . import bp  # noqa: F401
+
+SCHEMAS: dict = {}

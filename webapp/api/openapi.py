@@ -1,0 +1,112 @@
+"""The OpenAPI document, built from the real routes: each API view carries its own description
+(`@operation`), each API module its `SCHEMAS`; `GET /api/openapi.json` serves the result."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask
+
+_RULE_ARG = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+API_MODULES = ("auth", "personas", "campaigns", "content", "jobs", "meta")
+
+
+def operation(
+    summary: str,
+    *,
+    tag: str,
+    body: str | None = None,
+    response: str | dict | None = None,
+    status: int = 200,
+    query: dict[str, str] | None = None,
+    public: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable:
+    """Attach an OpenAPI operation to a view. `body`/`response` name a schema in a module's SCHEMAS
+    (or give an inline schema); `query` maps parameter name → description."""
+
+    def wrap(view):
+        view._openapi = {
+            "summary": summary, "tag": tag, "body": body, "response": response, "status": status,
+            "query": query or {}, "public": public, "errors": errors,
+        }
+        return view
+
+    return wrap
+
+
+def _schema_ref(schema):
+    if schema is None:
+        return {"type": "object"}
+    if isinstance(schema, str):
+        if schema.endswith("[]"):
+            return {"type": "array", "items": {"$ref": f"#/components/schemas/{schema[:-2]}"}}
+        return {"$ref": f"#/components/schemas/{schema}"}
+    return schema
+
+
+def build_document(app: Flask) -> dict:
+    import importlib
+
+    schemas = {"Error": {
+        "type": "object",
+        "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        }, "required": ["code", "message", "fields"]}},
+    }}
+    for name in API_MODULES:
+        module = importlib.import_module(f"webapp.api.{name}")
+        schemas.update(getattr(module, "SCHEMAS", {}))
+
+    paths: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        op = getattr(view, "_openapi", None)
+        if op is None:
+            continue
+        path = _RULE_ARG.sub(r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            params = [
+                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                for n in _RULE_ARG.findall(rule.rule)
+            ]
+            params += [
+                {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
+                for n, d in op["query"].items()
+            ]
+            responses = {str(op["status"]): {
+                "description": op["summary"],
+                "content": {"application/json": {"schema": _schema_ref(op["response"])}},
+            }}
+            for code in sorted(set(op["errors"]) | ({401, 429} if not op["public"] else set())):
+                responses[str(code)] = {
+                    "description": "Error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            entry = {
+                "summary": op["summary"], "tags": [op["tag"]], "operationId": f"{rule.endpoint}.{method.lower()}",
+                "parameters": params, "responses": responses,
+            }
+            if op["public"]:
+                entry["security"] = []
+            if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
+                entry["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema_ref(op["body"])}},
+                }
+            paths.setdefault(path, {})[method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Herald API", "version": "1.0.0",
+                 "description": "Herald's JSON API. Field names are camelCase; errors share one shape."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+    }

@@ -1,0 +1,4 @@
+"""Personas API."""
+from . import bp  # noqa: F401
+
+SCHEMAS: dict = {}

@@ -1,0 +1,90 @@
+"""Settings from the environment (+ an optional .env), and run-mode detection.
+
+Every setting has one name here; `create_app(config)` may override any of them (tests do).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("HERALD_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    """SECRET_KEY from the environment; in development one is generated into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when HERALD_ENV=production")
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings() -> dict:
+    """Read the environment once; the factory merges test overrides on top."""
+    load_dotenv(ROOT / ".env", override=False)
+    instance = Path(os.environ.get("HERALD_INSTANCE_PATH", INSTANCE))
+    production = os.environ.get("HERALD_ENV", "development") == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'herald.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "HERALD_ENV": "production" if production else "development",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(instance, production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "HUEY_PATH": os.environ.get("HERALD_HUEY_PATH", str(instance / "huey.db")),
+        "MAX_CONTENT_LENGTH": _int("HERALD_MAX_CONTENT_LENGTH", 1024 * 1024),
+        "HERALD_REGISTRATION": os.environ.get("HERALD_REGISTRATION", "open"),
+        "HERALD_LOG_FORMAT": os.environ.get("HERALD_LOG_FORMAT", "text"),
+        "HERALD_LOG_LEVEL": os.environ.get("HERALD_LOG_LEVEL", "INFO"),
+        "HERALD_CORS_ORIGINS": [
+            o.strip() for o in os.environ.get("HERALD_CORS_ORIGINS", "").split(",") if o.strip()
+        ],
+        "RATELIMIT_LOGIN": os.environ.get("HERALD_RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("HERALD_RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "RATELIMIT_API": os.environ.get("HERALD_RATELIMIT_API", "600 per minute"),
+        "RATELIMIT_ENABLED": _bool("HERALD_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "OPENAI_API_KEY": os.environ.get("OPENAI_API_KEY") or None,
+        "OPENAI_BASE_URL": os.environ.get("OPENAI_BASE_URL") or None,
+        "HERALD_MODEL": os.environ.get("HERALD_MODEL", "gpt-4o-mini"),
+        "HERALD_AI_TIMEOUT": float(os.environ.get("HERALD_AI_TIMEOUT", "60")),
+        "HERALD_AI_MAX_RETRIES": _int("HERALD_AI_MAX_RETRIES", 3),
+        "HERALD_AI_CONCURRENCY": _int("HERALD_AI_CONCURRENCY", 6),
+        "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
+    }

@@ -1,0 +1,108 @@
+"""HTML blueprints (one per feature), error pages, and the page-or-partial helper."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from ..services.errors import ServiceError
+
+BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs")
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context):
+    """Render the full page, or only `partial` when HTMX asked (same markup either way)."""
+    template = partial if partial and is_htmx() else page
+    return render_template(template, **context), status
+
+
+def register(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(f"webapp.web.{name}")
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def _inject():
+        from ..auth import session_actor
+
+        return {"csrf_token": generate_csrf, "actor": session_actor()}
+
+    def _wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(404, "not_found", "No such resource or route.")
+        return render_template("pages/errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def _method_not_allowed(exc):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(405, "method_not_allowed", f"{request.method} is not allowed here.")
+        return render_template("pages/errors/error.html", code=405, message="That action is not allowed here."), 405
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        return render_template("pages/errors/error.html", code=413, message="That upload is too large."), 413
+
+    @app.errorhandler(429)
+    def _rate_limited(exc):
+        from ..api.errors import error_response
+
+        retry = getattr(exc, "retry_after", None)
+        if _wants_json():
+            response = error_response(429, "rate_limited", f"Too many requests: {exc.description}. Try again later.")
+        else:
+            response = app.make_response((
+                render_template("pages/errors/error.html", code=429,
+                                message="Too many attempts. Please wait and try again."),
+                429,
+            ))
+        if retry and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(400, "csrf_failed", "CSRF token missing or invalid.")
+        message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+        return render_template("pages/errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+        if exc.status == 404:
+            return render_template("pages/errors/404.html"), 404
+        if exc.status == 401:
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.path))
+        return render_template("pages/errors/error.html", code=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(500, "internal_error", "Something went wrong on our side; it has been logged.")
+        return render_template("pages/errors/500.html"), 500

@@ -1,0 +1,4 @@
+"""Auth pages."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

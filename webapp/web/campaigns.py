@@ -1,0 +1,4 @@
+"""Campaigns pages."""
+from flask import Blueprint
+
+bp = Blueprint("campaigns", __name__)

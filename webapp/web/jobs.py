@@ -1,0 +1,4 @@
+"""Jobs pages."""
+from flask import Blueprint
+
+bp = Blueprint("jobs", __name__)

@@ -1,0 +1,4 @@
+"""Personas pages."""
+from flask import Blueprint
+
+bp = Blueprint("personas", __name__)

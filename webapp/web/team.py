@@ -1,0 +1,4 @@
+"""Team pages."""
+from flask import Blueprint
+
+bp = Blueprint("team", __name__)
