@@ -13,8 +13,13 @@ from webapp import create_app
 from webapp.extensions import db
 
 # The loopback OpenAI-compatible server fixture (`openai_server`).
-_HAS_OPENAI_SERVER = (Path(__file__).parent / "helpers/openai_server.py").exists()
-pytest_plugins = ["tests.helpers.openai_server"] if _HAS_OPENAI_SERVER else []
+# Fixture modules under tests/helpers: the loopback OpenAI server and every fixtures_*.py.
+_HELPERS = Path(__file__).parent / "helpers"
+pytest_plugins = [
+    f"tests.helpers.{p.stem}"
+    for p in sorted(_HELPERS.glob("*.py"))
+    if p.stem == "openai_server" or p.stem.startswith("fixtures_")
+]
 
 TEST_DATABASE_URL = os.environ.get("HERALD_TEST_DATABASE_URL")
 _schema_ready: set[str] = set()

@@ -1,0 +1,6 @@
+"""CLI commands."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass
