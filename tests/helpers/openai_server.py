@@ -104,14 +104,14 @@ def default_reply(body: dict) -> dict:
     elif kind == "ad_copy":
         reply = {"body": "Cut reporting time in half with automated dashboards.",
                  "headlines": ["Reports in Minutes", "Automate Your Reporting", "Built for Analysts"],
-                 "descriptions": ["Dashboards that build themselves", "Try it free for 14 days"],
+                 "descriptions": ["Dashboards built for you", "Try it free for 14 days"],
                  "call_to_action": "Learn More"}
     else:
         reply = {"body": "Manual reporting eats your week. Automated dashboards give it back. Try it today.",
                  "hashtags": ["analytics", "reporting", "dashboards"]}
     if visuals:
         reply["visual_brief"] = {"description": "A calm analyst looking at a clean dashboard",
-                                 "alt_text": "Analyst reviewing a dashboard on a laptop", "aspect_ratio": "1:1"}
+                                 "alt_text": "Analyst reviewing a dashboard on a laptop", "aspect_ratio": "3:2"}
     return reply
 
 
@@ -138,9 +138,8 @@ def _content_for(b: Behaviour, body: dict) -> str:
             reply["subject_line"] = "An extremely long subject line that keeps going well past sixty characters"
         return json.dumps(reply)
     if b.kind == "hostile":
-        for key in ("body", "subject_line"):
-            if key in reply:
-                reply[key] = HOSTILE
+        key = "body" if "body" in reply else "headlines"
+        reply[key] = HOSTILE if key == "body" else [HOSTILE[:25], *reply[key][1:]]
         return json.dumps(reply)
     return json.dumps(reply, ensure_ascii=False)
 
@@ -270,7 +269,7 @@ class OpenAIServer:
         self._stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:

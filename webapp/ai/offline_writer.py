@@ -97,6 +97,11 @@ _GENERIC_HEADLINES = ["See How It Works", "Start Today", "Learn More", "Find Out
                       "Try It for Yourself", "Made With You in Mind", "Discover What's New"]
 
 
+_GENERIC_HOOKS = ["What would you do with an extra hour each week?", "Small changes, big difference.",
+                  "Here's something worth a closer look.", "Good things start with one step.",
+                  "We built this with you in mind.", "Less busywork, more of what matters."]
+
+
 class _Facts:
     """Everything usable from the brief, cleaned once."""
 
@@ -182,10 +187,11 @@ class _Facts:
     def question_lines(self, rng) -> list[str]:
         lines = [f"Is this you? {x}." for x in self.pains]
         lines += [f"What would change if this were true: {x}?" for x in self.goals]
-        return lines + ["What would you do with an extra hour each week?"]
+        return lines
 
     def cta_lines(self, rng) -> list[str]:
-        return [f"{self.cta} today.", f"Ready? {self.cta}.", f"{self.cta}."]
+        now = self.cta.lower().endswith(("today", "now"))
+        return [f"{self.cta}." if now else f"{self.cta} today.", f"Ready? {self.cta}.", f"{self.cta}."]
 
 
 def _key(sentence: str) -> str:
@@ -300,8 +306,11 @@ class OfflineWriter:
         lines: list[str] = []
         for a in order:
             lines += by_angle[a](rng)
-        return lines + f.role_lines(rng) + f.keyword_lines(rng) + [f"Meet {f.product}." if f.name else
-                                                                    "Here's something new for you."]
+        # Generic openers last (used when the persona is empty), rotated by angle so that
+        # variations of a bare brief still differ.
+        pool = ([f"Meet {f.product}."] if f.name else []) + _GENERIC_HOOKS
+        k = ANGLES.index(angle) % len(pool)
+        return lines + f.role_lines(rng) + f.keyword_lines(rng) + pool[k:] + pool[:k]
 
     def _hashtags(self, f: _Facts, rng, lo_hi: tuple[int, int] | None, limit: int | None) -> list[str]:
         lo, hi = lo_hi or (0, 0)
@@ -396,7 +405,7 @@ class OfflineWriter:
         descs = [_fit_join([[x], f.cta_lines(rng)], lim.description_max, rule) for x in
                  hooks[:6] + f.goal_lines(rng)[:3] + f.detail_lines(rng) + f.date_lines(rng)]
         descs += ["Find out how it works and whether it fits you.", "Take a closer look today.",
-                  f"{f.cta} today.", "Worth a look."]
+                  *f.cta_lines(rng), "Worth a look."]
         fitting = [d for d in dict.fromkeys(descs) if d and measure(d, rule) <= lim.description_max]
         n_desc = {"google_ads": 4, "twitter": 1, "linkedin": 1}.get(platform, 2)
         piece.descriptions = self._distinct(fitting, n_desc)

@@ -286,8 +286,9 @@ class OpenAIWriter:
         """Change what we send when the server rejects an optional feature. True = try again now."""
         status, message = exc.status_code, f"{exc.message} {exc.body}".lower()
         with self._lock:
+            # 500 is llama.cpp's answer to json_schema; 502/503/504 mean "down", not "unsupported".
             if sent_format and mode != "none" and not self._format_confirmed and (
-                    status >= 500 or (status in (400, 422) and any(w in message for w in _FORMAT_WORDS))):
+                    status == 500 or (status in (400, 422) and any(w in message for w in _FORMAT_WORDS))):
                 if self.format_mode == mode:
                     self._format_index += 1
                 log.info("server rejected response_format %s (HTTP %s); falling back to %s",
