@@ -1,0 +1,125 @@
+"""Campaign statistics and the dashboard: a fixed number of GROUP BY / LIMIT queries, whatever the
+number of campaigns or content items."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import CAMPAIGN_STATUSES, CONTENT_TYPES, OBJECTIVES, PLATFORMS, Campaign, ContentItem, Job, Persona
+from .access import Actor
+
+RECENT_CAMPAIGNS = 5
+RECENT_ACTIVITY = 10
+
+
+def campaign_stats(actor: Actor) -> dict:
+    """Counts by status and objective, content by type and platform, average quality score and
+    budget totals by currency for the actor's team. Three queries."""
+    by_status = dict.fromkeys(CAMPAIGN_STATUSES, 0)
+    by_objective = dict.fromkeys(OBJECTIVES, 0)
+    total_campaigns = 0
+    for status, objective, n in db.session.execute(
+        select(Campaign.status, Campaign.objective, func.count())
+        .where(Campaign.team_id == actor.team_id).group_by(Campaign.status, Campaign.objective)
+    ):
+        by_status[status] = by_status.get(status, 0) + n
+        by_objective[objective] = by_objective.get(objective, 0) + n
+        total_campaigns += n
+
+    budget_by_currency: dict[str, float] = {}
+    for currency, total in db.session.execute(
+        select(Campaign.currency, func.sum(Campaign.budget))
+        .where(Campaign.team_id == actor.team_id).group_by(Campaign.currency).order_by(Campaign.currency)
+    ):
+        budget_by_currency[currency] = float(Decimal(str(total or 0)).quantize(Decimal("0.01")))
+
+    content_by_type = dict.fromkeys(CONTENT_TYPES, 0)
+    content_by_platform = dict.fromkeys(PLATFORMS, 0)
+    total_content = scored = 0
+    score_sum = 0
+    for ctype, platform, n, n_scored, s in db.session.execute(
+        select(ContentItem.content_type, ContentItem.platform, func.count(), func.count(ContentItem.quality_score),
+               func.coalesce(func.sum(ContentItem.quality_score), 0))
+        .where(ContentItem.team_id == actor.team_id).group_by(ContentItem.content_type, ContentItem.platform)
+    ):
+        content_by_type[ctype] = content_by_type.get(ctype, 0) + n
+        content_by_platform[platform] = content_by_platform.get(platform, 0) + n
+        total_content += n
+        scored += n_scored
+        score_sum += int(s or 0)
+
+    return {
+        "totals": {"campaigns": total_campaigns, "content_items": total_content, "scored_items": scored},
+        "by_status": by_status,
+        "by_objective": by_objective,
+        "content_by_type": content_by_type,
+        "content_by_platform": content_by_platform,
+        "average_quality_score": round(score_sum / scored, 1) if scored else None,
+        "budget_by_currency": budget_by_currency,
+    }
+
+
+def recent_campaigns(actor: Actor, limit: int = RECENT_CAMPAIGNS) -> list[dict]:
+    """The team's most recently changed campaigns with their persona's name (one query)."""
+    rows = db.session.execute(
+        select(Campaign.id, Campaign.name, Campaign.status, Campaign.objective, Campaign.updated_at,
+               Campaign.persona_id, Persona.name)
+        .outerjoin(Persona, Persona.id == Campaign.persona_id)
+        .where(Campaign.team_id == actor.team_id)
+        .order_by(Campaign.updated_at.desc(), Campaign.id.desc()).limit(limit)
+    )
+    return [
+        {"id": cid, "name": name, "status": status, "objective": objective, "updated_at": updated,
+         "persona_id": pid, "persona_name": pname}
+        for cid, name, status, objective, updated, pid, pname in rows
+    ]
+
+
+def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY) -> list[dict]:
+    """The latest content, job and campaign changes, newest first (three LIMIT queries, merged).
+    Each entry: kind (content|job|campaign), id, campaign_id, campaign_name, summary, status, at."""
+    events: list[dict] = []
+    for item_id, cid, cname, ctype, platform, generated_by, status, at in db.session.execute(
+        select(ContentItem.id, ContentItem.campaign_id, Campaign.name, ContentItem.content_type,
+               ContentItem.platform, ContentItem.generated_by, ContentItem.status, ContentItem.updated_at)
+        .join(Campaign, Campaign.id == ContentItem.campaign_id)
+        .where(ContentItem.team_id == actor.team_id)
+        .order_by(ContentItem.updated_at.desc(), ContentItem.id.desc()).limit(limit)
+    ):
+        how = "written by AI" if generated_by == "ai" else "added by hand"
+        events.append({"kind": "content", "id": item_id, "campaign_id": cid, "campaign_name": cname,
+                       "summary": f"{ctype.replace('_', ' ')} for {platform.replace('_', ' ')} {how}",
+                       "status": status, "at": at})
+    for job_id, cid, cname, kind, status, message, at in db.session.execute(
+        select(Job.id, Job.campaign_id, Campaign.name, Job.kind, Job.status, Job.message, Job.updated_at)
+        .outerjoin(Campaign, Campaign.id == Job.campaign_id)
+        .where(Job.team_id == actor.team_id)
+        .order_by(Job.updated_at.desc()).limit(limit)
+    ):
+        events.append({"kind": "job", "id": job_id, "campaign_id": cid, "campaign_name": cname,
+                       "summary": message or kind.replace("_", " "), "status": status, "at": at})
+    for entry in recent_campaigns(actor, limit):
+        events.append({"kind": "campaign", "id": entry["id"], "campaign_id": entry["id"],
+                       "campaign_name": entry["name"], "summary": "campaign updated",
+                       "status": entry["status"], "at": entry["updated_at"]})
+    events.sort(key=lambda e: (e["at"] is not None, e["at"]), reverse=True)
+    return events[:limit]
+
+
+def dashboard(actor: Actor) -> dict:
+    """Stats plus recent campaigns, recent activity and this month's generation usage (None when
+    token accounting is not available)."""
+    try:
+        from .usage import usage_this_month
+    except ImportError:  # token accounting ships with the AI-writing work
+        usage = None
+    else:
+        usage = usage_this_month(actor.team_id)
+    return {
+        **campaign_stats(actor),
+        "recent_campaigns": recent_campaigns(actor),
+        "recent_activity": recent_activity(actor),
+        "generation_usage": usage,
+    }
