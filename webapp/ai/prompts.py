@@ -30,7 +30,7 @@ VARIANT_ANGLES = (
 
 def temperature(creativity: int) -> float:
     """Creativity 1..10 -> temperature 0.2..1.2 (linear; clamped)."""
-    c = min(10, max(1, int(creativity or 5)))
+    c = min(10, max(1, int(5 if creativity is None else creativity)))
     return round(0.2 + (c - 1) / 9, 2)
 
 

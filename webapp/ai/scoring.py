@@ -188,9 +188,11 @@ def _critique(critique: Critique | None) -> dict:
 
 
 def _validity(piece: Piece) -> dict:
-    if not piece.violations:
+    # Re-check rather than trust piece.violations alone: an inline edit may have broken a limit.
+    problems = piece.violations or platforms.check(piece)
+    if not problems:
         return _part(10, 10, "schema and platform limits met")
-    return _part(0, 10, f"{len(piece.violations)} violation(s): {piece.violations[0]}")
+    return _part(0, 10, f"{len(problems)} violation(s): {problems[0]}")
 
 
 def score_piece(piece: Piece, brief: Brief, critique: Critique | None = None) -> tuple[int, dict]:
