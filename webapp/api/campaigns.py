@@ -1,4 +1,431 @@
-"""Campaigns API."""
-from . import bp  # noqa: F401
+"""Campaigns API at the seed's paths, plus content items and A/B tests of a campaign as resources:
 
-SCHEMAS: dict = {}
+/api/campaigns (list, create), /api/campaigns/<id> (read, update, delete), /api/campaigns/stats,
+/api/campaigns/dashboard, /api/campaigns/<id>/content[/<item_id>], /api/campaigns/<id>/ab-tests[/<test_id>].
+Views parse (the forms), call one service, commit, answer in the seed's camelCase.
+"""
+from __future__ import annotations
+
+from flask import request, url_for
+
+from ..auth import require_actor
+from ..extensions import db
+from ..forms.campaigns import CampaignForm
+from ..forms.content import ContentItemForm
+from ..models import (
+    AB_TEST_STATUSES,
+    AB_TEST_TYPES,
+    CAMPAIGN_STATUSES,
+    CONTENT_STATUSES,
+    CONTENT_TYPES,
+    OBJECTIVES,
+    PLATFORMS,
+)
+from ..services import campaigns, content, stats
+from ..services.campaigns import SETTINGS_FIELDS, SORT_CHOICES
+from ..services.currencies import CURRENCY_CODES
+from ..services.errors import ValidationFailed
+from . import bp
+from .openapi import operation
+from .personas import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
+from .wire import camel, to_wire
+
+# --- schemas ----------------------------------------------------------------------------------
+
+_DATE = {"type": ["string", "null"], "format": "date"}
+_DATETIME = {"type": "string", "format": "date-time"}
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+
+_SETTINGS = {
+    "type": "object",
+    "properties": {
+        "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(CONTENT_TYPES)}},
+        "platforms": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)},
+                      "description": "Each must fit one of the content types (email→email; social_post→linkedin, "
+                                     "twitter, facebook, instagram; ad_copy→google_ads, meta_ads, linkedin, facebook, "
+                                     "instagram, twitter)."},
+        "creativityLevel": {"type": "integer", "minimum": 1, "maximum": 10},
+        "includeVisuals": {"type": "boolean"},
+        "customInstructions": {"type": "string", "maxLength": 4000},
+    },
+}
+_CAMPAIGN_FIELDS = {
+    "personaId": {"type": ["integer", "null"], "description": "One of the team's (unarchived) personas."},
+    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "description": {"type": "string", "maxLength": 5000},
+    "objective": {"type": "string", "enum": list(OBJECTIVES)},
+    "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES),
+               "description": "Changes follow the allowed transitions (no completed → draft); generating and failed "
+                              "are set by Herald."},
+    "budget": {"type": "number", "minimum": 0, "maximum": 1e12, "multipleOf": 0.01},
+    "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
+    "startDate": _DATE,
+    "endDate": {**_DATE, "description": "On or after startDate."},
+    "tone": {"type": "string", "maxLength": 60},
+    "keywords": {"type": "string", "maxLength": 1000, "description": "Comma-separated (a list is accepted on input "
+                                                                      "and joined with \", \")."},
+    "generationSettings": _SETTINGS,
+}
+_METADATA = {
+    "type": "object",
+    "properties": {
+        "generatedBy": {"type": "string", "enum": ["ai", "manual"]}, "jobId": {"type": ["string", "null"]},
+        "generatedAt": {"type": ["string", "null"], "format": "date-time"}, "model": {"type": "string"},
+        "promptTokens": {"type": "integer"}, "completionTokens": {"type": "integer"},
+    },
+}
+_VISUAL_BRIEF = {
+    "type": ["object", "null"],
+    "properties": {"description": {"type": "string"}, "altText": {"type": "string"}, "aspectRatio": {"type": "string"}},
+}
+_CONTENT_FIELDS = {
+    "contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
+    "platform": {"type": "string", "enum": list(PLATFORMS), "description": "Must fit the content type."},
+    "subjectLine": {"type": "string", "maxLength": 255},
+    "preheader": {"type": "string", "maxLength": 255},
+    "headlines": {**_STR_LIST, "maxItems": 15},
+    "descriptions": {**_STR_LIST, "maxItems": 15},
+    "contentBody": {"type": "string", "maxLength": 20000},
+    "callToAction": {"type": "string", "maxLength": 255},
+    "hashtags": {**_STR_LIST, "maxItems": 30},
+    "visualUrl": {"type": "string", "maxLength": 2048, "description": "http(s) URL or an uploaded asset's path."},
+    "visualBrief": _VISUAL_BRIEF,
+    "status": {"type": "string", "enum": list(CONTENT_STATUSES)},
+    "variantGroup": {"type": ["string", "null"], "maxLength": 36},
+}
+_RESULTS = {
+    "type": "object",
+    "properties": {v: {"type": "object", "properties": {m: {"type": "integer", "minimum": 0}
+                                                         for m in content.RESULT_METRICS}} for v in ("a", "b")},
+}
+_AB_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "testType": {"type": "string", "enum": list(AB_TEST_TYPES)},
+    "status": {"type": "string", "enum": list(AB_TEST_STATUSES)},
+    "variantAId": {"type": ["integer", "null"], "description": "A content item of the same campaign."},
+    "variantBId": {"type": ["integer", "null"], "description": "Another content item of the same campaign."},
+    "startDate": _DATE,
+    "results": _RESULTS,
+    "winner": {"type": ["string", "null"], "enum": ["a", "b", None]},
+    "confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+}
+
+
+def _page_of(schema: str) -> dict:
+    return {
+        "type": "object", "required": ["items", "page", "perPage", "total"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+            "page": {"type": "integer", "minimum": 1}, "perPage": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+_STATS_PROPERTIES = {
+    "totals": {"type": "object", "properties": {"campaigns": {"type": "integer"}, "contentItems": {"type": "integer"},
+                                                "scoredItems": {"type": "integer"}}},
+    "byStatus": {**_COUNTS, "description": "Campaign count per status (every status present)."},
+    "byObjective": _COUNTS,
+    "contentByType": {**_COUNTS, "description": "Keys are content types (email, social_post, ad_copy)."},
+    "contentByPlatform": _COUNTS,
+    "averageQualityScore": {"type": ["number", "null"], "description": "Mean over scored items; null if none."},
+    "budgetByCurrency": {"type": "object", "additionalProperties": {"type": "number"},
+                         "description": "Total budget per ISO 4217 currency (never summed across currencies)."},
+}
+SCHEMAS: dict = {
+    "Campaign": {
+        "type": "object",
+        "required": ["id", "name", "objective", "status", "budget", "currency", "generationSettings", "createdAt",
+                     "updatedAt"],
+        "properties": {
+            "id": {"type": "integer"}, "userId": {"type": ["integer", "null"]},
+            **_CAMPAIGN_FIELDS,
+            "personaName": {"type": ["string", "null"]},
+            "content": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"},
+                        "description": "In single-campaign answers."},
+            "abTests": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"},
+                        "description": "In single-campaign answers."},
+            "createdAt": _DATETIME, "updatedAt": _DATETIME,
+        },
+    },
+    "CampaignInput": {
+        "type": "object",
+        "description": "POST needs `name`; PUT changes only the fields sent (generationSettings too, key by key). "
+                       "Unknown and read-only keys are ignored.",
+        "properties": {**_CAMPAIGN_FIELDS, "keywords": {"oneOf": [{"type": "string", "maxLength": 1000}, _STR_LIST]}},
+    },
+    "CampaignPage": _page_of("Campaign"),
+    "ContentItem": {
+        "type": "object", "required": ["id", "campaignId", "contentType", "platform", "contentBody", "metadata"],
+        "properties": {
+            "id": {"type": "integer"}, "campaignId": {"type": "integer"},
+            **_CONTENT_FIELDS,
+            "qualityScore": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+            "scoreBreakdown": {"type": ["object", "null"]},
+            "violations": {**_STR_LIST, "description": "Platform-limit problems found in this item."},
+            "metadata": _METADATA,
+            "createdAt": _DATETIME, "updatedAt": _DATETIME,
+        },
+    },
+    "ContentItemInput": {
+        "type": "object",
+        "description": "POST needs contentType and platform; PUT changes only the fields sent. Score, violations "
+                       "and metadata are computed by Herald.",
+        "properties": {**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30}, {"type": "string"}]}},
+    },
+    "ContentItemList": {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"}}}},
+    "ABTest": {
+        "type": "object", "required": ["id", "campaignId", "name", "testType", "status"],
+        "properties": {"id": {"type": "integer"}, "campaignId": {"type": "integer"}, **_AB_FIELDS,
+                       "testName": {"type": "string", "description": "The seed's name for `name`."},
+                       "createdAt": _DATETIME},
+    },
+    "ABTestInput": {
+        "type": "object", "description": "POST needs name (or the seed's testName); PUT changes only the fields sent.",
+        "properties": {**_AB_FIELDS, "testName": {"type": "string", "maxLength": 120}},
+    },
+    "ABTestList": {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"}}}},
+    "Stats": {"type": "object", "required": list(_STATS_PROPERTIES), "properties": _STATS_PROPERTIES},
+    "Dashboard": {
+        "type": "object",
+        "properties": {
+            **_STATS_PROPERTIES,
+            "recentCampaigns": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "status": {"type": "string"},
+                "objective": {"type": "string"}, "updatedAt": _DATETIME, "personaId": {"type": ["integer", "null"]},
+                "personaName": {"type": ["string", "null"]}}}},
+            "recentActivity": {"type": "array", "items": {"type": "object", "properties": {
+                "kind": {"type": "string", "enum": ["content", "job", "campaign"]},
+                "id": {"type": ["integer", "string"]}, "campaignId": {"type": ["integer", "null"]},
+                "campaignName": {"type": ["string", "null"]}, "summary": {"type": "string"},
+                "status": {"type": "string"}, "at": _DATETIME}}},
+            "generationUsage": {"type": ["object", "null"], "properties": {
+                "promptTokens": {"type": "integer"}, "completionTokens": {"type": "integer"},
+                "total": {"type": "integer"}, "budget": {"type": ["integer", "null"]},
+                "remaining": {"type": ["integer", "null"]}, "resetsAt": _DATETIME}},
+        },
+    },
+}
+
+STATS_MAPS = frozenset({"by_status", "by_objective", "content_by_type", "content_by_platform", "budget_by_currency"})
+LIST_QUERY = {
+    "q": "Search name, description and keywords.",
+    "status": "Filter: " + " | ".join(CAMPAIGN_STATUSES),
+    "objective": "Filter: " + " | ".join(OBJECTIVES),
+    "personaId": "Filter: campaigns targeting this persona.",
+    "sort": "One of " + ", ".join(SORT_CHOICES) + " (default -updated_at).",
+    **PAGE_QUERY,
+}
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+def _campaign_form() -> CampaignForm:
+    """The campaign body with generationSettings un-nested into the flat fields the form knows."""
+    payload = json_object()
+    settings = payload.pop("generation_settings", None)
+    if settings is not None:
+        if not isinstance(settings, dict):
+            raise ValidationFailed("generationSettings must be an object.",
+                                   {"generation_settings": "Must be an object."})
+        payload.update({k: v for k, v in settings.items() if k in SETTINGS_FIELDS})
+    return CampaignForm.from_json(payload)
+
+
+def _nest_errors(exc: ValidationFailed) -> ValidationFailed:
+    """Name generation-settings fields as the wire nests them (generationSettings.creativityLevel)."""
+    fields = {
+        (f"generationSettings.{camel(k)}" if k in SETTINGS_FIELDS else k): v for k, v in exc.fields.items()
+    }
+    return ValidationFailed(exc.message, fields, **exc.extra)
+
+
+def _campaign(campaign, **kw) -> dict:
+    return to_wire(campaigns.campaign_to_dict(campaign, **kw))
+
+
+def _item(item) -> dict:
+    return to_wire(content.content_to_dict(item))
+
+
+def _ab(test) -> dict:
+    return to_wire(content.ab_test_to_dict(test))
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+@bp.get("/campaigns")
+@operation("List the team's campaigns (search, filter, sort, paginate)", tag="campaigns", response="CampaignPage",
+           query=LIST_QUERY, errors=(400,))
+def list_campaigns():
+    actor = require_actor()
+    args = request.args
+    page = campaigns.list_campaigns(
+        actor, q=args.get("q"), status=args.get("status"), objective=args.get("objective"),
+        persona_id=args.get("personaId"), sort=args.get("sort") or "-updated_at",
+        page=args.get("page"), per_page=args.get("perPage"),
+    )
+    return page_wire(page, _campaign)
+
+
+@bp.post("/campaigns")
+@operation("Create a campaign", tag="campaigns", body="CampaignInput", response="Campaign", status=201,
+           errors=WRITE_ERRORS)
+def create_campaign():
+    actor = require_actor()
+    form = _campaign_form()
+    try:
+        form.raise_if_invalid()
+        campaign = campaigns.create_campaign(actor, form.to_data())
+    except ValidationFailed as exc:
+        raise _nest_errors(exc) from None
+    # Serialise before the commit expires the (lazy="raise") relationships.
+    body = _campaign(campaign, content=[], ab_tests=[])
+    db.session.commit()
+    return body, 201, {"Location": url_for("api.get_campaign", campaign_id=campaign.id)}
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@operation("Get a campaign with its content items and A/B tests", tag="campaigns", response="Campaign",
+           errors=(404,))
+def get_campaign(campaign_id: int):
+    return _campaign(campaigns.get_campaign(require_actor(), campaign_id))
+
+
+@bp.put("/campaigns/<int:campaign_id>")
+@operation("Update a campaign (only the fields sent change)", tag="campaigns", body="CampaignInput",
+           response="Campaign", errors=WRITE_ERRORS)
+def update_campaign(campaign_id: int):
+    actor = require_actor()
+    form = _campaign_form()
+    try:
+        form.raise_if_invalid()
+        campaign = campaigns.update_campaign(actor, campaign_id, form.to_data())
+    except ValidationFailed as exc:
+        raise _nest_errors(exc) from None
+    body = _campaign(campaign)
+    db.session.commit()
+    return body
+
+
+@bp.delete("/campaigns/<int:campaign_id>")
+@operation("Delete a campaign with its content (409 while a job is generating it)", tag="campaigns",
+           response={"type": "null"}, status=204, errors=(403, 404, 409))
+def delete_campaign(campaign_id: int):
+    campaigns.delete_campaign(require_actor(), campaign_id)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/campaigns/stats")
+@operation("Campaign statistics for the team", tag="campaigns", response="Stats")
+def campaign_stats():
+    return to_wire(stats.campaign_stats(require_actor()), keep_keys_of=STATS_MAPS)
+
+
+@bp.get("/campaigns/dashboard")
+@operation("Dashboard: statistics, recent campaigns, recent activity, this month's token usage", tag="campaigns",
+           response="Dashboard")
+def campaign_dashboard():
+    return to_wire(stats.dashboard(require_actor()), keep_keys_of=STATS_MAPS)
+
+
+# --- content items ----------------------------------------------------------------------------
+
+@bp.get("/campaigns/<int:campaign_id>/content")
+@operation("List a campaign's content items", tag="content items", response="ContentItemList", errors=(404,))
+def list_content(campaign_id: int):
+    return {"items": [_item(i) for i in content.list_content(require_actor(), campaign_id)]}
+
+
+@bp.post("/campaigns/<int:campaign_id>/content")
+@operation("Add a content item to a campaign (written by hand; AI writing is under /api/content and /api/jobs)",
+           tag="content items", body="ContentItemInput", response="ContentItem", status=201, errors=WRITE_ERRORS)
+def create_content(campaign_id: int):
+    actor = require_actor()
+    form = ContentItemForm.from_json(json_object())
+    form.raise_if_invalid()
+    item = content.create_content(actor, campaign_id, form.to_data())
+    body = _item(item)
+    db.session.commit()
+    return body, 201, {"Location": url_for("api.get_content", campaign_id=item.campaign_id, item_id=item.id)}
+
+
+@bp.get("/campaigns/<int:campaign_id>/content/<int:item_id>")
+@operation("Get a content item", tag="content items", response="ContentItem", errors=(404,))
+def get_content(campaign_id: int, item_id: int):
+    return _item(content.get_content(require_actor(), campaign_id, item_id))
+
+
+@bp.put("/campaigns/<int:campaign_id>/content/<int:item_id>")
+@operation("Update a content item (only the fields sent change; re-checked and re-scored)", tag="content items",
+           body="ContentItemInput", response="ContentItem", errors=WRITE_ERRORS)
+def update_content(campaign_id: int, item_id: int):
+    actor = require_actor()
+    form = ContentItemForm.from_json(json_object())
+    form.raise_if_invalid()
+    item = content.update_content(actor, campaign_id, item_id, form.to_data())
+    body = _item(item)
+    db.session.commit()
+    return body
+
+
+@bp.delete("/campaigns/<int:campaign_id>/content/<int:item_id>")
+@operation("Delete a content item", tag="content items", response={"type": "null"}, status=204, errors=(403, 404))
+def delete_content(campaign_id: int, item_id: int):
+    content.delete_content(require_actor(), campaign_id, item_id)
+    db.session.commit()
+    return "", 204
+
+
+# --- A/B tests --------------------------------------------------------------------------------
+
+def _ab_payload() -> dict:
+    payload = json_object()
+    if "test_name" in payload:  # the seed's name for it
+        payload.setdefault("name", payload.pop("test_name"))
+    return payload
+
+
+@bp.get("/campaigns/<int:campaign_id>/ab-tests")
+@operation("List a campaign's A/B tests", tag="ab tests", response="ABTestList", errors=(404,))
+def list_ab_tests(campaign_id: int):
+    return {"items": [_ab(t) for t in content.list_ab_tests(require_actor(), campaign_id)]}
+
+
+@bp.post("/campaigns/<int:campaign_id>/ab-tests")
+@operation("Record an A/B test between two content items of the campaign", tag="ab tests", body="ABTestInput",
+           response="ABTest", status=201, errors=WRITE_ERRORS)
+def create_ab_test(campaign_id: int):
+    test = content.create_ab_test(require_actor(), campaign_id, _ab_payload())
+    body = _ab(test)
+    db.session.commit()
+    return body, 201, {"Location": url_for("api.get_ab_test", campaign_id=test.campaign_id, test_id=test.id)}
+
+
+@bp.get("/campaigns/<int:campaign_id>/ab-tests/<int:test_id>")
+@operation("Get an A/B test", tag="ab tests", response="ABTest", errors=(404,))
+def get_ab_test(campaign_id: int, test_id: int):
+    return _ab(content.get_ab_test(require_actor(), campaign_id, test_id))
+
+
+@bp.put("/campaigns/<int:campaign_id>/ab-tests/<int:test_id>")
+@operation("Update an A/B test (only the fields sent change)", tag="ab tests", body="ABTestInput",
+           response="ABTest", errors=WRITE_ERRORS)
+def update_ab_test(campaign_id: int, test_id: int):
+    test = content.update_ab_test(require_actor(), campaign_id, test_id, _ab_payload())
+    body = _ab(test)
+    db.session.commit()
+    return body
+
+
+@bp.delete("/campaigns/<int:campaign_id>/ab-tests/<int:test_id>")
+@operation("Delete an A/B test record", tag="ab tests", response={"type": "null"}, status=204, errors=(403, 404))
+def delete_ab_test(campaign_id: int, test_id: int):
+    content.delete_ab_test(require_actor(), campaign_id, test_id)
+    db.session.commit()
+    return "", 204

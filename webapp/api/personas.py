@@ -1,4 +1,161 @@
-"""Personas API."""
-from . import bp  # noqa: F401
+"""Personas API: /api/personas (list, create), /api/personas/<id> (read, update, delete),
+archive/unarchive. Views parse, call one service, commit, answer in camelCase."""
+from __future__ import annotations
 
-SCHEMAS: dict = {}
+from flask import request, url_for
+
+from ..auth import require_actor
+from ..extensions import db
+from ..forms.personas import PersonaForm
+from ..models import PLATFORMS
+from ..services import personas
+from ..services.errors import ServiceError
+from ..services.pagination import BadQuery
+from . import bp
+from .openapi import operation
+from .wire import from_wire, to_wire
+
+_TEXT = {"type": "string"}
+_PERSONA_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "role": {"type": "string", "maxLength": 120, "description": "Role or job title."},
+    "demographics": {"type": "string", "maxLength": 2000},
+    "goals": {"type": "string", "maxLength": 4000},
+    "painPoints": {"type": "string", "maxLength": 4000},
+    "objections": {"type": "string", "maxLength": 4000},
+    "preferredChannels": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)}, "uniqueItems": True},
+    "voiceNotes": {"type": "string", "maxLength": 4000},
+}
+SCHEMAS: dict = {
+    "Persona": {
+        "type": "object",
+        "required": ["id", "name", "preferredChannels", "archived", "createdAt", "updatedAt"],
+        "properties": {
+            "id": {"type": "integer"},
+            **_PERSONA_FIELDS,
+            "archived": {"type": "boolean", "description": "Archived personas are kept on their campaigns but "
+                                                          "not offered for new ones."},
+            "archivedAt": {"type": ["string", "null"], "format": "date-time"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+        },
+    },
+    "PersonaInput": {
+        "type": "object",
+        "description": "POST needs `name`; PUT changes only the fields sent. Unknown and read-only keys are ignored.",
+        "properties": _PERSONA_FIELDS,
+    },
+    "PersonaPage": {
+        "type": "object", "required": ["items", "page", "perPage", "total"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Persona"}},
+            "page": {"type": "integer", "minimum": 1},
+            "perPage": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+PAGE_QUERY = {"page": "Page number, from 1.", "perPage": "Items per page, 1–100 (default 20)."}
+WRITE_ERRORS = (400, 403, 404, 413, 422)
+
+
+def json_object() -> dict:
+    """The request body as a snake_cased dict; 400 when it is missing, malformed or not an object.
+    (A body over MAX_CONTENT_LENGTH is refused with 413 before it is read.)"""
+    if not request.get_data(cache=True):
+        raise ServiceError("Send a JSON object as the request body.")
+    payload = request.get_json(force=True, silent=True)
+    if payload is None:
+        raise ServiceError("The request body is not valid JSON.")
+    if not isinstance(payload, dict):
+        raise ServiceError("The request body must be a JSON object.")
+    return from_wire(payload)
+
+
+def query_flag(name: str) -> bool:
+    """A true/false query parameter (true/1/yes, false/0/no); BadQuery otherwise."""
+    value = request.args.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise BadQuery(f"{name} must be true or false.", {name: "Must be true or false."})
+
+
+def page_wire(page, convert) -> dict:
+    """The list answer: {"items", "page", "perPage", "total"}."""
+    return {"items": [convert(item) for item in page.items], "page": page.page, "perPage": page.per_page,
+            "total": page.total}
+
+
+def _persona(persona) -> dict:
+    return to_wire(personas.persona_to_dict(persona))
+
+
+@bp.get("/personas")
+@operation("List the team's personas", tag="personas", response="PersonaPage", errors=(400,),
+           query={"q": "Search name and role.", "includeArchived": "true to include archived personas.",
+                  **PAGE_QUERY})
+def list_personas():
+    actor = require_actor()
+    page = personas.search_personas(
+        actor, q=request.args.get("q"), include_archived=query_flag("includeArchived"),
+        page=request.args.get("page"), per_page=request.args.get("perPage"),
+    )
+    return page_wire(page, _persona)
+
+
+@bp.post("/personas")
+@operation("Create a persona", tag="personas", body="PersonaInput", response="Persona", status=201,
+           errors=WRITE_ERRORS)
+def create_persona():
+    actor = require_actor()
+    form = PersonaForm.from_json(json_object())
+    form.raise_if_invalid()
+    persona = personas.create_persona(actor, form.to_data())
+    db.session.commit()
+    return _persona(persona), 201, {"Location": url_for("api.get_persona", persona_id=persona.id)}
+
+
+@bp.get("/personas/<int:persona_id>")
+@operation("Get a persona", tag="personas", response="Persona", errors=(404,))
+def get_persona(persona_id: int):
+    return _persona(personas.get_persona(require_actor(), persona_id))
+
+
+@bp.put("/personas/<int:persona_id>")
+@operation("Update a persona (only the fields sent change)", tag="personas", body="PersonaInput",
+           response="Persona", errors=WRITE_ERRORS)
+def update_persona(persona_id: int):
+    actor = require_actor()
+    form = PersonaForm.from_json(json_object())
+    form.raise_if_invalid()
+    persona = personas.update_persona(actor, persona_id, form.to_data())
+    db.session.commit()
+    return _persona(persona)
+
+
+@bp.delete("/personas/<int:persona_id>")
+@operation("Delete a persona (409 while a campaign uses it: archive it instead)", tag="personas",
+           response={"type": "null"}, status=204, errors=(403, 404, 409))
+def delete_persona(persona_id: int):
+    personas.delete_persona(require_actor(), persona_id)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/personas/<int:persona_id>/archive")
+@operation("Archive a persona (kept on its campaigns, not offered for new ones)", tag="personas",
+           response="Persona", errors=(403, 404))
+def archive_persona(persona_id: int):
+    persona = personas.archive_persona(require_actor(), persona_id)
+    db.session.commit()
+    return _persona(persona)
+
+
+@bp.post("/personas/<int:persona_id>/unarchive")
+@operation("Restore an archived persona", tag="personas", response="Persona", errors=(403, 404))
+def unarchive_persona(persona_id: int):
+    persona = personas.unarchive_persona(require_actor(), persona_id)
+    db.session.commit()
+    return _persona(persona)

@@ -36,12 +36,20 @@ def _value(value: Any) -> Any:
     return value
 
 
-def to_wire(data: Any) -> Any:
-    """snake_case dicts (recursively) → camelCase JSON-ready values."""
+def to_wire(data: Any, *, keep_keys_of: frozenset[str] = frozenset()) -> Any:
+    """snake_case dicts (recursively) → camelCase JSON-ready values. Keys below `keep_keys_of`
+    (snake names) stay as they are — maps keyed by enum values such as {"social_post": 3}."""
     if isinstance(data, dict):
-        return {camel(k) if isinstance(k, str) else k: to_wire(v) for k, v in data.items()}
+        out = {}
+        for k, v in data.items():
+            key = camel(k) if isinstance(k, str) else k
+            if k in keep_keys_of and isinstance(v, dict):
+                out[key] = {kk: to_wire(vv) for kk, vv in v.items()}
+            else:
+                out[key] = to_wire(v, keep_keys_of=keep_keys_of)
+        return out
     if isinstance(data, (list, tuple)):
-        return [to_wire(v) for v in data]
+        return [to_wire(v, keep_keys_of=keep_keys_of) for v in data]
     return _value(data)
 
 

@@ -253,9 +253,10 @@ def transition_problem(old: str, new: str) -> str | None:
 
 # --- loading ----------------------------------------------------------------------------------
 
-def _check_persona(actor: Actor, persona_id: int | None, *, current: int | None) -> None:
+def _check_persona(actor: Actor, persona_id: int | None, *, current: int | None) -> Persona | None:
+    """The team's persona for a newly chosen id (ValidationFailed if foreign, missing or archived)."""
     if persona_id is None or persona_id == current:
-        return
+        return None
     persona = db.session.scalar(
         select(Persona).where(Persona.id == persona_id, Persona.team_id == actor.team_id)
     )
@@ -266,6 +267,7 @@ def _check_persona(actor: Actor, persona_id: int | None, *, current: int | None)
             "That persona is archived; restore it first to target it.",
             {"persona_id": "This persona is archived."},
         )
+    return persona
 
 
 def list_campaigns(actor: Actor, *, q=None, status=None, objective=None, persona_id=None,
@@ -360,8 +362,9 @@ def create_campaign(actor: Actor, data: dict) -> Campaign:
     if "status" not in errors and merged["status"] in SYSTEM_STATUSES:
         errors["status"] = f"A new campaign starts as one of {', '.join(MANUAL_STATUSES)}."
     _raise(errors)
-    _check_persona(actor, merged["persona_id"], current=None)
+    persona = _check_persona(actor, merged["persona_id"], current=None)
     campaign = Campaign(team_id=actor.team_id, user_id=actor.user_id, **merged)
+    campaign.persona = persona  # loaded, so the answer can name it without another query
     db.session.add(campaign)
     db.session.flush()
     return campaign
