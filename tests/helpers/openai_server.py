@@ -12,6 +12,7 @@ Every request is recorded in server.requests (method, path, headers, json).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -106,6 +107,11 @@ def default_reply(body: dict) -> dict:
                  "headlines": ["Reports in Minutes", "Automate Your Reporting", "Built for Analysts"],
                  "descriptions": ["Dashboards built for you", "Try it free for 14 days"],
                  "call_to_action": "Learn More"}
+        text = _request_text(body)
+        for key in ("headlines", "descriptions"):  # honour the count the prompt asks for
+            m = re.search(rf"{key}: (\d+)-(\d+) different", text)
+            if m:
+                reply[key] = reply[key][: max(int(m.group(1)), min(len(reply[key]), int(m.group(2))))]
     else:
         reply = {"body": "Manual reporting eats your week. Automated dashboards give it back. Try it today.",
                  "hashtags": ["analytics", "reporting", "dashboards"]}
