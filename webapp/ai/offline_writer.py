@@ -393,7 +393,7 @@ class OfflineWriter:
         piece.call_to_action = f.meta_cta if meta else _first_fit([f.cta, "Learn more"], lim.cta_max or 30, rule)
         # Headlines: personal candidates first, generic ones that always fit last.
         heads = [f.product if f.name else "", *(_title(k) for k in f.keywords),
-                 *(f"{_title(k)} for {f.role}" for k in f.keywords[:2] if f.role),
+                 *(f"{_title(k)} for {f.role}" for k in f.keywords[:2] if f.role and " " in k),
                  *f.goals, *(f"{g}, Made Easy" for g in f.goals[:1]),
                  f"Built for {f.role}" if f.role else "", _title(f.cta)]
         rng.shuffle(heads)
@@ -406,7 +406,11 @@ class OfflineWriter:
                  hooks[:6] + f.goal_lines(rng)[:3] + f.detail_lines(rng) + f.date_lines(rng)]
         descs += ["Find out how it works and whether it fits you.", "Take a closer look today.",
                   *f.cta_lines(rng), "Worth a look."]
-        fitting = [d for d in dict.fromkeys(descs) if d and measure(d, rule) <= lim.description_max]
+        fitting, seen = [], set()
+        for d in dict.fromkeys(descs):  # one description per idea (same clause -> same key)
+            if d and measure(d, rule) <= lim.description_max and _key(d) not in seen:
+                seen.add(_key(d))
+                fitting.append(d)
         n_desc = {"google_ads": 4, "twitter": 1, "linkedin": 1}.get(platform, 2)
         piece.descriptions = self._distinct(fitting, n_desc)
         if lim.body_required:
