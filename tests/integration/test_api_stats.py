@@ -53,6 +53,7 @@ def test_dashboard(factory, api_client):
     assert d["recentActivity"][0]["kind"] == "content"
     assert d["recentActivity"][0]["campaignName"] == "C0"
     assert len(d["recentActivity"]) == 8  # 1 item + 7 campaigns
+    assert {a["summary"] for a in d["recentActivity"] if a["kind"] == "campaign"} == {"campaign created"}
     assert d["generationUsage"] is None or d["generationUsage"]["total"] == 0
 
 

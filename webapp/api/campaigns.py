@@ -196,7 +196,8 @@ SCHEMAS: dict = {
             **_STATS_PROPERTIES,
             "recentCampaigns": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "status": {"type": "string"},
-                "objective": {"type": "string"}, "updatedAt": _DATETIME, "personaId": {"type": ["integer", "null"]},
+                "objective": {"type": "string"}, "updatedAt": _DATETIME, "createdAt": _DATETIME,
+                "personaId": {"type": ["integer", "null"]},
                 "personaName": {"type": ["string", "null"]}}}},
             "recentActivity": {"type": "array", "items": {"type": "object", "properties": {
                 "kind": {"type": "string", "enum": ["content", "job", "campaign"]},

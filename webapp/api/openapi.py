@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Flask
 
 _RULE_ARG = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+_RULE_ARG_TYPED = re.compile(r"<(?:([a-z]+):)?([a-zA-Z_]+)>")
 API_MODULES = ("auth", "personas", "campaigns", "content", "jobs", "meta")
 
 
@@ -55,8 +56,11 @@ def build_document(app: Flask) -> dict:
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         }, "required": ["code", "message", "fields"]}},
     }}
-    for name in API_MODULES:
-        module = importlib.import_module(f"webapp.api.{name}")
+    # Every module that defines an API view contributes its SCHEMAS (modules added later included).
+    modules = {f"webapp.api.{name}" for name in API_MODULES}
+    modules |= {view.__module__ for endpoint, view in app.view_functions.items() if endpoint.startswith("api.")}
+    for name in sorted(modules):
+        module = importlib.import_module(name)
         schemas.update(getattr(module, "SCHEMAS", {}))
 
     paths: dict[str, dict] = {}
@@ -70,8 +74,9 @@ def build_document(app: Flask) -> dict:
         path = _RULE_ARG.sub(r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             params = [
-                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                for n in _RULE_ARG.findall(rule.rule)
+                {"name": n, "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
+                for conv, n in _RULE_ARG_TYPED.findall(rule.rule)
             ]
             params += [
                 {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
@@ -81,7 +86,10 @@ def build_document(app: Flask) -> dict:
                 "description": op["summary"],
                 "content": {"application/json": {"schema": _schema_ref(op["response"])}},
             }}
-            for code in sorted(set(op["errors"]) | ({401, 429} if not op["public"] else set())):
+            codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
+            if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
+                codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one
+            for code in sorted(codes):
                 responses[str(code)] = {
                     "description": "Error",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

@@ -49,7 +49,7 @@ class TextListField(Field):
         self.data = list(value or [])
 
     def _value(self):
-        return "\n".join(self.data or [])
+        return (" " if self.separator == "words" else "\n").join(self.data or [])
 
 
 def _json_pairs(field, name: str, value) -> tuple[list[tuple[str, str]], str | None]:

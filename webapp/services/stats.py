@@ -65,15 +65,15 @@ def recent_campaigns(actor: Actor, limit: int = RECENT_CAMPAIGNS) -> list[dict]:
     """The team's most recently changed campaigns with their persona's name (one query)."""
     rows = db.session.execute(
         select(Campaign.id, Campaign.name, Campaign.status, Campaign.objective, Campaign.updated_at,
-               Campaign.persona_id, Persona.name)
+               Campaign.persona_id, Persona.name, Campaign.created_at)
         .outerjoin(Persona, Persona.id == Campaign.persona_id)
         .where(Campaign.team_id == actor.team_id)
         .order_by(Campaign.updated_at.desc(), Campaign.id.desc()).limit(limit)
     )
     return [
         {"id": cid, "name": name, "status": status, "objective": objective, "updated_at": updated,
-         "persona_id": pid, "persona_name": pname}
-        for cid, name, status, objective, updated, pid, pname in rows
+         "created_at": created, "persona_id": pid, "persona_name": pname}
+        for cid, name, status, objective, updated, pid, pname, created in rows
     ]
 
 
@@ -101,8 +101,10 @@ def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY) -> list[dict]:
         events.append({"kind": "job", "id": job_id, "campaign_id": cid, "campaign_name": cname,
                        "summary": message or kind.replace("_", " "), "status": status, "at": at})
     for entry in recent_campaigns(actor, limit):
+        fresh = entry["created_at"] and entry["updated_at"] and (
+            (entry["updated_at"] - entry["created_at"]).total_seconds() < 1)
         events.append({"kind": "campaign", "id": entry["id"], "campaign_id": entry["id"],
-                       "campaign_name": entry["name"], "summary": "campaign updated",
+                       "campaign_name": entry["name"], "summary": "campaign created" if fresh else "campaign updated",
                        "status": entry["status"], "at": entry["updated_at"]})
     events.sort(key=lambda e: (e["at"] is not None, e["at"]), reverse=True)
     return events[:limit]
