@@ -10,7 +10,10 @@ BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "te
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    # htmx 4 restores history (Back button) with an HTMX GET that swaps the whole body: that one
+    # needs the full page, not a partial.
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(page: str, partial: str | None = None, status: int = 200, **context):
