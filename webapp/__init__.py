@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .security import init_security
 
     init_security(app)
+    from .markup import init_app as init_markup
+
+    init_markup(app)
 
     from . import api, web
 

@@ -1,4 +1,256 @@
-"""Content API."""
-from . import bp  # noqa: F401
+"""Content API: AI status and generation at the seed's paths (/api/content/...)."""
+from __future__ import annotations
 
-SCHEMAS: dict = {}
+from flask import current_app, jsonify, request
+
+from ..ai.types import AIError
+from ..auth import require_actor
+from ..extensions import db
+from ..forms.accounts import raise_if_invalid
+from ..forms.generation import BatchForm, GenerateForm, VariationsForm
+from ..models import CONTENT_TYPES, PLATFORMS
+from ..services import generation
+from ..services.content import content_to_dict
+from ..services.errors import ServiceError, ValidationFailed
+from ..services.usage import MAX_BATCH, MAX_COUNT
+from . import bp
+from .errors import error_response
+from .openapi import operation
+from .wire import from_wire, to_wire
+
+_ID = {"type": "integer", "minimum": 1}
+_OPTIONS = {
+    "personaId": {**_ID, "description": "Write for this persona instead of the campaign's."},
+    "tone": {"type": "string", "maxLength": 60, "description": "Overrides the campaign's tone."},
+    "count": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
+}
+_USAGE = {
+    "type": "object",
+    "properties": {
+        "promptTokens": {"type": "integer"}, "completionTokens": {"type": "integer"}, "total": {"type": "integer"},
+        "budget": {"type": ["integer", "null"], "description": "Monthly token budget; null = no limit."},
+        "remaining": {"type": ["integer", "null"]},
+        "resetsAt": {"type": "string", "format": "date-time"},
+    },
+}
+SCHEMAS: dict = {
+    "GenerateRequest": {
+        "type": "object", "required": ["campaignId"],
+        "properties": {"campaignId": _ID, "platform": {"type": "string", "enum": list(PLATFORMS),
+                                                      "description": "Must fit the content type; default: the "
+                                                                     "campaign's first fitting platform."},
+                       **_OPTIONS},
+    },
+    "VariationsRequest": {
+        "type": "object", "required": ["contentId"],
+        "properties": {"contentId": {**_ID, "description": "The item to vary (A/B); variants join its group."},
+                       "campaignId": {**_ID, "description": "Optional; must be the item's campaign."},
+                       **_OPTIONS, "count": {**_OPTIONS["count"], "default": 2}},
+    },
+    "BatchGenerateRequest": {
+        "type": "object", "required": ["campaignId"],
+        "properties": {
+            "campaignId": _ID, "personaId": _OPTIONS["personaId"], "tone": _OPTIONS["tone"],
+            "items": {"type": "array", "maxItems": MAX_BATCH, "items": {
+                "type": "object", "required": ["contentType"],
+                "properties": {"contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
+                               "platform": {"type": "string", "enum": list(PLATFORMS)}}}},
+            "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(CONTENT_TYPES)}},
+            "platforms": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)}},
+            "async": {"type": "boolean", "default": False,
+                      "description": "Queue the campaign's planned pieces as a background job (202) instead; "
+                                     "refused with 422 while the job system is not installed."},
+        },
+    },
+    "GeneratedContentItem": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"}, "campaignId": {"type": "integer"},
+            "contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
+            "platform": {"type": "string", "enum": list(PLATFORMS)},
+            "subjectLine": {"type": "string"}, "preheader": {"type": "string"},
+            "headlines": {"type": "array", "items": {"type": "string"}},
+            "descriptions": {"type": "array", "items": {"type": "string"}},
+            "contentBody": {"type": "string"}, "callToAction": {"type": "string"},
+            "hashtags": {"type": "array", "items": {"type": "string"}},
+            "visualUrl": {"type": "string"},
+            "visualBrief": {"type": ["object", "null"], "properties": {
+                "description": {"type": "string"}, "altText": {"type": "string"}, "aspectRatio": {"type": "string"}}},
+            "qualityScore": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+            "scoreBreakdown": {"type": ["object", "null"], "additionalProperties": {
+                "type": "object", "properties": {"score": {"type": "number"}, "max": {"type": "integer"},
+                                                 "note": {"type": "string"}}}},
+            "violations": {"type": "array", "items": {"type": "string"},
+                           "description": "Limits the piece still breaks after repair (stored as a flagged draft)."},
+            "status": {"type": "string", "enum": ["draft", "approved", "archived"]},
+            "variantGroup": {"type": ["string", "null"]},
+            "metadata": {"type": "object", "properties": {
+                "generatedBy": {"type": "string", "enum": ["ai", "manual"]}, "model": {"type": "string"},
+                "jobId": {"type": ["string", "null"]}, "promptTokens": {"type": "integer"},
+                "completionTokens": {"type": "integer"}, "generatedAt": {"type": ["string", "null"]}}},
+        },
+    },
+    "GeneratedContent": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/GeneratedContentItem"}},
+                       "usage": _USAGE},
+    },
+    "AiStatus": {
+        "type": "object",
+        "properties": {
+            "writer": {"type": "string", "enum": ["openai", "offline"]}, "model": {"type": "string"},
+            "baseUrlHost": {"type": ["string", "null"], "description": "Host of the AI server; never the key."},
+            "reachable": {"type": ["boolean", "null"]}, "detail": {"type": ["string", "null"]},
+            "checkedAt": {"type": "string"}, "usage": _USAGE,
+            "asyncBatch": {"type": "boolean", "description": "Whether batch-generate accepts \"async\": true."},
+        },
+    },
+    "JobReference": {
+        "type": "object",
+        "properties": {"job": {"type": "object"}, "statusUrl": {"type": "string"}},
+    },
+}
+
+_GENERATE_ERRORS = (403, 404, 422, 502, 503)
+
+
+@bp.errorhandler(AIError)
+def _ai_error(exc: AIError):
+    # Safety net: services turn writer errors into 502/503 already.
+    return _service_response(generation.ai_error_to_service(exc))
+
+
+def _service_response(exc: ServiceError):
+    response = error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+    if isinstance(exc, generation.AIUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@bp.errorhandler(generation.AIUnavailable)
+def _ai_unavailable(exc):
+    return _service_response(exc)
+
+
+def _body() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationFailed("Send a JSON object as the request body.")
+    return from_wire(payload)
+
+
+def _items_response(items, status: int = 201):
+    actor = require_actor()
+    body = {"items": [content_to_dict(i) for i in items],
+            "usage": generation.usage_this_month(actor.team_id, current_app.config)}
+    return jsonify(to_wire(body)), status
+
+
+@bp.get("/content/ai-status")
+@operation("Which AI writer is active, whether it answers, and this month's token usage", tag="content",
+           response="AiStatus")
+def ai_status():
+    actor = require_actor()
+    status = generation.ai_status(actor, current_app.config)
+    status["async_batch"] = generation.async_generation_available()
+    return jsonify(to_wire(status))
+
+
+def _generate(content_type: str):
+    actor = require_actor()
+    form = GenerateForm.from_json(_body())
+    raise_if_invalid(form)
+    items = generation.generate_content(actor, content_type, {"campaign_id": form.campaign_id.data,
+                                                              **form.options()}, current_app.config)
+    db.session.commit()
+    return _items_response(items)
+
+
+@bp.post("/content/generate-email")
+@operation("Write marketing email(s) for a campaign and save them as content items", tag="content",
+           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+def generate_email():
+    return _generate("email")
+
+
+@bp.post("/content/generate-social")
+@operation("Write social post(s) for a campaign and save them as content items", tag="content",
+           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+def generate_social():
+    return _generate("social_post")
+
+
+@bp.post("/content/generate-ad-copy")
+@operation("Write ad copy for a campaign and save it as content items", tag="content",
+           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+def generate_ad_copy():
+    return _generate("ad_copy")
+
+
+@bp.post("/content/generate-variations")
+@operation("Write A/B variations of an existing content item (they share its variant group)", tag="content",
+           body="VariationsRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+def generate_variations():
+    actor = require_actor()
+    form = VariationsForm.from_json(_body())
+    raise_if_invalid(form)
+    data = {"content_id": form.content_id.data, "campaign_id": form.campaign_id.data,
+            "persona_id": form.persona_id.data, "tone": (form.tone.data or "").strip() or None,
+            "count": form.count.data or 2}
+    items = generation.generate_variations(actor, data, current_app.config)
+    db.session.commit()
+    return _items_response(items)
+
+
+def _string_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationFailed(f"{name} must be a list of strings.", {name: "Send a list of strings."})
+    return value
+
+
+def _batch_items(value) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValidationFailed("items must be a list of {contentType, platform} objects.",
+                               {"items": "Send a list of objects."})
+    out = []
+    for i, entry in enumerate(value):
+        ct, pf = entry.get("content_type"), entry.get("platform")
+        if not isinstance(ct, str) or (pf is not None and not isinstance(pf, str)):
+            raise ValidationFailed("Each item needs a contentType (and optionally a platform) as text.",
+                                   {f"items.{i}": "contentType and platform must be strings."})
+        out.append({"content_type": ct, "platform": pf})
+    return out
+
+
+@bp.post("/content/batch-generate")
+@operation("Write several content types/platforms for a campaign now (201), or queue them with "
+           "\"async\": true (202 + job reference) when the job system is available", tag="content",
+           body="BatchGenerateRequest", response="GeneratedContent", status=201,
+           errors=_GENERATE_ERRORS)
+def batch_generate():
+    actor = require_actor()
+    body = _body()
+    lists = {"items": _batch_items(body.pop("items", None)),
+             "content_types": _string_list(body.pop("content_types", None), "content_types"),
+             "platforms": _string_list(body.pop("platforms", None), "platforms")}
+    run_async = body.pop("async", False)
+    if not isinstance(run_async, bool):
+        raise ValidationFailed("async must be true or false.", {"async": "Send true or false."})
+    form = BatchForm.from_json(body)
+    raise_if_invalid(form)
+    data = {"campaign_id": form.campaign_id.data, "persona_id": form.persona_id.data,
+            "tone": (form.tone.data or "").strip() or None, **lists}
+    if run_async:
+        job = generation.start_batch_job(actor, data)
+        db.session.commit()
+        from ..services import jobs
+
+        return jsonify(to_wire({"job": jobs.job_to_dict(job),
+                                "status_url": f"/api/jobs/{job.queue}/{job.id}"})), 202
+    items = generation.batch_generate(actor, data, current_app.config)
+    db.session.commit()
+    return _items_response(items)

@@ -6,7 +6,8 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ..services.errors import ServiceError
 
-BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs")
+BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs",
+                     "content_ai")
 
 
 def is_htmx() -> bool:
