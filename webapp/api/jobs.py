@@ -1,4 +1,165 @@
-"""Jobs API."""
-from . import bp  # noqa: F401
+"""Jobs API at the seed's paths: health, queue status, one job, start a campaign's (or one piece's)
+generation, the user's recent jobs, cancel. Live events: the /ws/api/events websocket."""
+from __future__ import annotations
 
-SCHEMAS: dict = {}
+from flask import request
+
+from ..auth import require_actor
+from ..extensions import db
+from ..models.jobs import JOB_STATUSES, QUEUES
+from ..services import jobs
+from ..services.errors import ValidationFailed
+from . import bp
+from .openapi import operation
+from .personas import json_object
+from .wire import to_wire
+
+_DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+_JOB_COUNTS = {"type": "object", "properties": {s: {"type": "integer", "minimum": 0} for s in JOB_STATUSES}}
+
+SCHEMAS: dict = {
+    "Job": {
+        "type": "object",
+        "description": "A background job. The row is the truth; follow it live on /ws/api/events.",
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "queue": {"type": "string", "enum": list(QUEUES)},
+            "kind": {"type": "string", "enum": ["campaign", "single"]},
+            "status": {"type": "string", "enum": list(JOB_STATUSES)},
+            "campaignId": {"type": ["integer", "null"]},
+            "userId": {"type": ["integer", "null"]},
+            "progress": {"type": "object", "properties": {
+                "done": {"type": "integer"}, "total": {"type": "integer"}, "percent": {"type": "integer"}}},
+            "message": {"type": "string"},
+            "error": {"type": "string", "description": "Why it failed (empty unless it did)."},
+            "attempt": {"type": "integer"}, "maxAttempts": {"type": "integer"},
+            "cancelRequested": {"type": "boolean"},
+            "pieces": {"type": "array", "items": {"type": "object", "properties": {
+                "contentType": {"type": "string"}, "platform": {"type": "string"}, "stepKey": {"type": "string"}}}},
+            "result": {"type": "object", "properties": {
+                "contentIds": {"type": "array", "items": {"type": "integer"}}, "written": {"type": "integer"}}},
+            "createdAt": {"type": "string", "format": "date-time"}, "startedAt": _DATETIME_OR_NULL,
+            "finishedAt": _DATETIME_OR_NULL, "updatedAt": {"type": "string", "format": "date-time"},
+            "deadline": _DATETIME_OR_NULL,
+        },
+    },
+    "JobList": {"type": "object",
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}},
+    "QueueStatus": {
+        "type": "object",
+        "properties": {"queues": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string", "enum": list(QUEUES)},
+            "acceptsWork": {"type": "boolean", "description": "False while no task uses this queue yet."},
+            "tasks": {"type": "array", "items": {"type": "string"}},
+            "pending": {"type": "integer", "description": "Messages waiting in the broker (all teams)."},
+            "scheduled": {"type": "integer", "description": "Delayed messages (retries with backoff)."},
+            "jobs": {**_JOB_COUNTS, "description": "This team's jobs in the queue by status."},
+            "brokerError": {"type": ["string", "null"]}, "note": {"type": "string"},
+        }}}},
+    },
+    "JobsHealth": {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "backend": {"type": "string", "enum": ["sqlite", "redis"]},
+            "broker": {"type": "object",
+                       "properties": {"ok": {"type": "boolean"}, "error": {"type": ["string", "null"]}}},
+            "worker": {"type": "object", "properties": {"alive": {"type": "boolean"}, "lastSeenAt": _DATETIME_OR_NULL}},
+            "expiredLeases": {"type": "integer"},
+        },
+    },
+    "GenerateSingle": {
+        "type": "object", "required": ["contentType", "platform"],
+        "properties": {
+            "contentType": {"type": "string", "enum": ["email", "social_post", "ad_copy"]},
+            "platform": {"type": "string", "description": "Must fit the content type."},
+            "tone": {"type": ["string", "null"], "maxLength": jobs.MAX_TONE},
+            "personaId": {"type": ["integer", "null"],
+                          "description": "One of the team's personas (default: the campaign's)."},
+        },
+    },
+}
+
+
+def _job(job) -> dict:
+    return to_wire(jobs.job_to_dict(job))
+
+
+@bp.get("/jobs/health")
+@operation("Job system health: broker reachable, a worker seen recently", tag="jobs", response="JobsHealth")
+def jobs_health():
+    """Broker and worker liveness."""
+    require_actor()
+    return to_wire(jobs.health())
+
+
+@bp.get("/jobs/queues/status")
+@operation("Every queue: broker messages waiting and this team's jobs by status", tag="jobs", response="QueueStatus")
+def queues_status():
+    """The four seed queues, reported truthfully (queues without tasks say so)."""
+    return {"queues": to_wire(jobs.queues_status(require_actor()))}
+
+
+@bp.get("/jobs/user/recent")
+@operation("Your recent jobs in this team, newest first", tag="jobs", response="JobList",
+           query={"limit": "1..100, default 20."}, errors=(400,))
+def recent_jobs():
+    """The caller's own jobs."""
+    actor = require_actor()
+    raw = request.args.get("limit", "20")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValidationFailed("limit must be a whole number.", {"limit": "A whole number from 1 to 100."}) from None
+    return {"items": [_job(j) for j in jobs.recent_jobs(actor, limit)]}
+
+
+@bp.get("/jobs/<queue>/<job_id>")
+@operation("One job's status", tag="jobs", response="Job", errors=(404,))
+def job_status(queue: str, job_id: str):
+    """A job of the caller's team (404 for an unknown queue or another team's job)."""
+    return _job(jobs.get_job(require_actor(), queue, job_id))
+
+
+@bp.post("/jobs/campaigns/<int:campaign_id>/generate")
+@operation("Generate the whole campaign in the background (its generation settings)", tag="jobs",
+           response="Job", status=202, errors=(403, 404, 409, 422))
+def generate_campaign(campaign_id: int):
+    """Queue every planned piece; 409 with error.jobId while one is already running."""
+    job = jobs.start_campaign_generation(require_actor(), campaign_id)
+    db.session.commit()
+    return _job(job), 202
+
+
+@bp.post("/jobs/campaigns/<int:campaign_id>/generate-single")
+@operation("Generate one content type for one platform in the background", tag="jobs", body="GenerateSingle",
+           response="Job", status=202, errors=(400, 403, 404, 409, 422))
+def generate_single(campaign_id: int):
+    """Queue one piece (contentType + platform, optional tone and personaId)."""
+    actor = require_actor()
+    data = json_object()
+    fields = {}
+    for key in ("content_type", "platform"):
+        if not isinstance(data.get(key), str) or not data.get(key):
+            fields[key] = "Required (a string)."
+    if data.get("tone") is not None and not isinstance(data.get("tone"), str):
+        fields["tone"] = "Must be a string."
+    persona_id = data.get("persona_id")
+    if persona_id is not None and (isinstance(persona_id, bool) or not isinstance(persona_id, int)):
+        fields["persona_id"] = "Must be a persona id (an integer)."
+    if fields:
+        raise ValidationFailed("Please correct the highlighted fields.", fields)
+    job = jobs.start_single_generation(actor, campaign_id, data["content_type"], data["platform"],
+                                       tone=data.get("tone"), persona_id=persona_id)
+    db.session.commit()
+    return _job(job), 202
+
+
+@bp.delete("/jobs/<queue>/<job_id>/cancel")
+@operation("Cancel a job (a running one stops before its next piece and keeps what it wrote)", tag="jobs",
+           response="Job", errors=(403, 404, 409))
+def cancel_job(queue: str, job_id: str):
+    """Cancel; 409 when it already finished."""
+    job = jobs.cancel_job(require_actor(), queue, job_id)
+    db.session.commit()
+    return _job(job)

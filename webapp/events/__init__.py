@@ -3,4 +3,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Attach the websocket routes (added by the jobs issue)."""
+    """Bind Huey to this app's queue store and attach the websocket routes."""
+    from ..huey_app import configure_from_app
+    from . import sockets
+
+    configure_from_app(app)
+    sockets.register(app)

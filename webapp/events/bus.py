@@ -1,0 +1,203 @@
+"""Getting stored events to the websockets of this web process.
+
+Redis mode (REDIS_URL set): `publish` sends each stored event on a pub/sub channel; one listener
+thread per process receives them. Embedded mode: one poller thread per process reads new
+job_events rows by id (a single query per tick for the whole process, never one per client).
+Either way the hub fans events out in memory to the subscribed sockets whose room matches.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "herald:events"
+_redis_clients: dict[str, object] = {}
+_redis_lock = threading.Lock()
+
+
+def _redis(url: str):
+    with _redis_lock:
+        client = _redis_clients.get(url)
+        if client is None:
+            import redis
+
+            client = _redis_clients[url] = redis.Redis.from_url(url)
+        return client
+
+
+def channel_name(config) -> str:
+    return f"{CHANNEL_PREFIX}:{config.get('HERALD_HUEY_NAME') or 'herald'}"
+
+
+def publish(event: dict) -> None:
+    """Announce a stored event. Embedded mode needs nothing: the pollers read the table."""
+    if not has_app_context():
+        return
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return
+    try:
+        _redis(url).publish(channel_name(current_app.config), json.dumps(event, default=str))
+    except Exception:  # noqa: BLE001 - the row is stored; a page that reconnects replays it
+        log.warning("could not publish event %s to Redis", event.get("id"), exc_info=True)
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One socket's room: its team, and the campaigns and/or user whose events it wants."""
+
+    team_id: int
+    campaign_ids: frozenset[int] = frozenset()
+    user_id: int | None = None
+    events: frozenset[str] | None = None  # None = every event name
+    queue: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=10000))
+    overflowed: bool = False
+
+    def matches(self, event: dict) -> bool:
+        if event["team_id"] != self.team_id:
+            return False
+        if self.events is not None and event["event"] not in self.events:
+            return False
+        in_campaign = event.get("campaign_id") in self.campaign_ids
+        in_user = self.user_id is not None and event.get("user_id") == self.user_id
+        return in_campaign or in_user
+
+    def get(self, timeout: float) -> dict | None:
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def put(self, event: dict) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except queue.Full:  # a stuck client: it will catch up from the table
+            self.overflowed = True
+
+
+class Hub:
+    """Per-process fan-out. The reader thread starts with the first subscriber and idles (no
+    queries) while nobody listens."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._subs: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self._ready = threading.Event()  # set once the reader has its starting point
+
+    # --- subscribers ---
+    def subscribe(self, sub: Subscription) -> Subscription:
+        with self._lock:
+            self._subs.add(sub)
+            self._wake.notify_all()
+            if self._thread is None or not self._thread.is_alive():
+                target = self._listen_redis if self.app.config.get("REDIS_URL") else self._poll
+                self._thread = threading.Thread(target=target, name="herald-events", daemon=True)
+                self._thread.start()
+        # Replay (from the table) starts after this returns: the reader must already be listening,
+        # or an event landing in between would be neither replayed nor delivered live.
+        self._ready.wait(timeout=5)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subs.discard(sub)
+
+    def dispatch(self, event: dict) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        for sub in subs:
+            if sub.matches(event):
+                sub.put(event)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._wake.notify_all()
+
+    def _wait_for_subscribers(self) -> bool:
+        with self._lock:
+            while not self._subs and not self._stopped:
+                self._wake.wait(timeout=5)
+            return not self._stopped
+
+    # --- embedded mode ---
+    def _poll(self) -> None:
+        from ..extensions import db
+        from ..models import JobEvent
+        from .store import _COLUMNS, row_to_event
+
+        interval = float(self.app.config.get("HERALD_EVENTS_POLL_INTERVAL", 0.02))
+        with self.app.app_context():
+            cursor = db.session.scalar(select(db.func.coalesce(db.func.max(JobEvent.id), 0))) or 0
+            db.session.rollback()
+            self._ready.set()
+            sqlite = db.engine.dialect.name == "sqlite"
+            gaps: dict[int, float] = {}  # ids skipped over (PostgreSQL may commit them late)
+            while self._wait_for_subscribers():
+                try:
+                    stmt = select(*_COLUMNS).where(JobEvent.id > cursor).order_by(JobEvent.id).limit(1000)
+                    rows = [row_to_event(r) for r in db.session.execute(stmt)]
+                    if gaps:
+                        late = db.session.execute(select(*_COLUMNS).where(JobEvent.id.in_(list(gaps))))
+                        rows = sorted([row_to_event(r) for r in late] + rows, key=lambda e: e["id"])
+                    db.session.rollback()  # end the read transaction each tick
+                except Exception:  # noqa: BLE001 - a locked or restarting database: try again
+                    db.session.rollback()
+                    log.warning("event poll failed", exc_info=True)
+                    time.sleep(max(interval, 0.5))
+                    continue
+                now = time.monotonic()
+                for event in rows:
+                    gaps.pop(event["id"], None)
+                    if event["id"] > cursor:
+                        if not sqlite:
+                            gaps.update({i: now for i in range(cursor + 1, event["id"])})
+                        cursor = event["id"]
+                    self.dispatch(event)
+                gaps = {i: t for i, t in gaps.items() if now - t < 3.0}
+                time.sleep(interval)
+            db.session.remove()
+
+    # --- Redis mode ---
+    def _listen_redis(self) -> None:
+        url = self.app.config["REDIS_URL"]
+        channel = channel_name(self.app.config)
+        while self._wait_for_subscribers():
+            try:
+                pubsub = _redis(url).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(channel)
+                pubsub.get_message(timeout=1.0)  # the subscribe confirmation: now we are listening
+                self._ready.set()
+                while not self._stopped:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message.get("type") == "message":
+                        self.dispatch(json.loads(message["data"]))
+                    with self._lock:
+                        if not self._subs:
+                            break
+                pubsub.close()
+            except Exception:  # noqa: BLE001 - Redis restarting: pages replay what they missed
+                log.warning("Redis event listener failed; retrying", exc_info=True)
+                time.sleep(1)
+
+
+def hub_for(app: Flask) -> Hub:
+    """The app's hub (one per web process)."""
+    hub = app.extensions.get("herald_events_hub")
+    if hub is None:
+        hub = app.extensions["herald_events_hub"] = Hub(app)
+    return hub
+

@@ -1,0 +1,81 @@
+"""Events → HTML fragments for the browser sockets (all swapped out-of-band by htmx's hx-ws).
+
+The campaign panel is drawn from the stored rows (Job, its content items, the stored deltas of
+pieces still being written), so a fragment sent live and a page drawn on reload look the same.
+"""
+from __future__ import annotations
+
+from flask import render_template
+
+from ..extensions import db
+from ..models import Campaign, Job
+from ..services import jobs as jobs_service
+from . import store
+
+
+def piece_dom_id(job_id: str, step_key: str) -> str:
+    return "piece-" + job_id[:8] + "-" + "".join(c if c.isalnum() else "-" for c in step_key)
+
+
+def panel_context(job: Job | None, campaign: Campaign, *, live: bool, up_to: int | None = None) -> dict:
+    """What partials/jobs/_panel.html needs: the job, its pieces with their state and text."""
+    pieces = []
+    if job is not None:
+        items = jobs_service.job_items(job)
+        texts = store.delta_text(job.id, up_to) if job.status in ("queued", "running") else {}
+        for p in jobs_service.job_to_dict(job)["pieces"]:
+            key = p["step_key"]
+            item = items.get(key)
+            state = "done" if item is not None else ("writing" if key in texts else "waiting")
+            pieces.append({**p, "dom_id": piece_dom_id(job.id, key), "item": item, "state": state,
+                           "text": texts.get(key, "")})
+    return {"job": job, "campaign": campaign, "pieces": pieces, "live": live}
+
+
+def render_panel(job: Job | None, campaign: Campaign, *, oob: bool, up_to: int | None = None) -> str:
+    return render_template("partials/jobs/_panel.html", oob=oob,
+                           **panel_context(job, campaign, live=True, up_to=up_to))
+
+
+def cursor(name: str, seq: int) -> str:
+    return render_template("partials/jobs/_cursor.html", name=name, seq=seq, oob=True)
+
+
+def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
+    """The fragment a campaign page needs for one live event (None: nothing to draw)."""
+    name, data = event["event"], event["data"]
+    job_id = event["job_id"]
+    if name == store.CONTENT_DELTA:
+        return render_template("partials/jobs/_delta.html", dom_id=piece_dom_id(job_id, data.get("step_key", "")),
+                               text=data.get("text", ""))
+    if name == store.CONTENT_STARTED:
+        piece = {"step_key": data.get("step_key", ""), "content_type": data.get("content_type"),
+                 "platform": data.get("platform"), "dom_id": piece_dom_id(job_id, data.get("step_key", "")),
+                 "state": "writing", "text": "", "item": None}
+        return render_template("partials/jobs/_piece.html", piece=piece, campaign=campaign, oob=True, live=True)
+    if name == store.CONTENT_COMPLETED:
+        from ..models import ContentItem
+
+        item = db.session.get(ContentItem, data.get("item_id"))
+        if item is None or item.team_id != campaign.team_id:
+            return None
+        piece = {"step_key": data.get("step_key", ""), "content_type": item.content_type, "platform": item.platform,
+                 "dom_id": piece_dom_id(job_id, data.get("step_key", "")), "state": "done", "text": "", "item": item}
+        return render_template("partials/jobs/_piece.html", piece=piece, campaign=campaign, oob=True, live=True)
+    if name == store.CAMPAIGN_PROGRESS:
+        job = db.session.get(Job, job_id, populate_existing=True)
+        return render_template("partials/jobs/_progress.html", job=job, oob=True) if job else None
+    if name in (store.CAMPAIGN_STARTED, *store.JOB_END_EVENTS):
+        job = db.session.get(Job, job_id, populate_existing=True)
+        return render_panel(job, campaign, oob=True, up_to=event["id"]) if job else None
+    return None
+
+
+def indicator(count: int) -> str:
+    return render_template("partials/jobs/_indicator.html", active_count=count, oob=True)
+
+
+def toast(event: dict) -> str:
+    data = event["data"]
+    return render_template("partials/jobs/_toast.html", level=data.get("level", "info"),
+                           message=data.get("message", ""), event_id=event["id"])

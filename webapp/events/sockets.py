@@ -1,0 +1,218 @@
+"""Websocket routes (flask-sock).
+
+Browser (session cookie): /ws/campaigns/<id> and /ws/jobs send HTML fragments that htmx's hx-ws
+extension swaps out-of-band. Every message carries the id of the last event it reflects in a
+cursor element; static/ws-cursor.js copies it into the socket URL (`?after=`) so a reconnect
+replays from there: the server answers with the current state drawn from the stored rows
+(progress, finished cards, the text streamed so far), then live events.
+
+Integration (API token): /ws/api/events sends {"event", "data", "seq"} as JSON; seq is the global
+event id to pass back as ?after= when reconnecting. Rooms: the token user's own jobs, plus each
+`?campaign=<id>` of the token's team. Nobody ever hears another team's events.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, request
+from simple_websocket import ConnectionClosed
+
+from ..api.wire import to_wire
+from ..extensions import db, sock
+from ..services.access import Actor
+from ..services.errors import ServiceError
+from . import fragments, store
+from .bus import Subscription, hub_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("events_ws", __name__)
+
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+BROWSER_CAMPAIGN_EVENTS = frozenset(set(store.EVENT_NAMES) - {store.NOTIFICATION})
+BROWSER_JOBS_EVENTS = frozenset({store.CAMPAIGN_STARTED, store.CAMPAIGN_PROGRESS, *store.JOB_END_EVENTS,
+                                 store.NOTIFICATION})
+STATUS_EVENTS = frozenset({store.CAMPAIGN_STARTED, store.CAMPAIGN_PROGRESS, *store.JOB_END_EVENTS})
+
+
+def register(app) -> None:
+    if "events_ws" not in app.blueprints:
+        app.register_blueprint(bp)
+
+
+def _after() -> int:
+    try:
+        return max(0, int(request.args.get("after", "0")))
+    except ValueError:
+        return 0
+
+
+def _refuse(ws, message: str) -> None:
+    try:
+        ws.close(reason=POLICY_VIOLATION, message=message[:120])
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+
+
+def _same_origin() -> bool:
+    """Browsers send cookies on cross-site websocket handshakes: refuse foreign origins."""
+    origin = request.headers.get("Origin")
+    return not origin or urlsplit(origin).netloc == request.host
+
+
+def _browser_actor() -> Actor | None:
+    from ..auth import session_actor
+
+    return session_actor() if _same_origin() else None
+
+
+def _pump(ws, sub: Subscription, last: int, render) -> None:
+    """Send live events after `last` until the client goes away."""
+    while ws.connected:
+        event = sub.get(timeout=1.0)
+        if sub.overflowed:  # too far behind: make the client reconnect and replay from its cursor
+            ws.close(reason=TRY_AGAIN_LATER, message="Catching up")
+            return
+        if event is None or event["id"] <= last:
+            continue
+        last = event["id"]
+        try:
+            message = render(event)
+        finally:
+            db.session.rollback()  # never keep a read transaction open between events
+        if message:
+            ws.send(message)
+
+
+def _subscribe(sub: Subscription) -> Subscription:
+    return hub_for(current_app._get_current_object()).subscribe(sub)
+
+
+@sock.route("/ws/campaigns/<int:campaign_id>", bp=bp)
+def campaign_socket(ws, campaign_id: int):
+    """Live generation of one campaign, as HTML fragments for its page."""
+    from ..services import campaigns
+    from ..services import jobs as jobs_service
+
+    actor = _browser_actor()
+    if actor is None:
+        return _refuse(ws, "Log in first.")
+    try:
+        campaign = campaigns.get_campaign_row(actor, campaign_id)
+    except ServiceError:
+        return _refuse(ws, "Campaign not found.")
+    db.session.expunge(campaign)
+    room = f"campaign-{campaign.id}"
+    sub = _subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
+                                  events=BROWSER_CAMPAIGN_EVENTS))
+    hub = hub_for(current_app._get_current_object())
+    try:
+        after = _after()
+        missed = store.events_after(after, team_id=actor.team_id, campaign_ids=[campaign.id], limit=1)
+        last = after
+        if missed:
+            last = store.latest_id()
+            job = jobs_service.latest_job_for_campaign(actor.team_id, campaign.id)
+            ws.send(fragments.render_panel(job, campaign, oob=True, up_to=last) + fragments.cursor(room, last))
+        db.session.rollback()
+
+        def render(event):
+            fragment = fragments.campaign_fragment(event, campaign)
+            return fragment + fragments.cursor(room, event["id"]) if fragment else None
+
+        _pump(ws, sub, last, render)
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+
+
+@sock.route("/ws/jobs", bp=bp)
+def jobs_socket(ws):
+    """The global jobs indicator and toasts for the logged-in user."""
+    from ..services import jobs as jobs_service
+
+    actor = _browser_actor()
+    if actor is None:
+        return _refuse(ws, "Log in first.")
+    sub = _subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
+    hub = hub_for(current_app._get_current_object())
+    try:
+        after = _after()
+        missed = store.events_after(after, team_id=actor.team_id, user_id=actor.user_id)
+        missed = [e for e in missed if e["event"] in BROWSER_JOBS_EVENTS]
+        last = after
+        if missed:
+            last = missed[-1]["id"]
+            toasts = "".join([fragments.toast(e) for e in missed if e["event"] == store.NOTIFICATION][-3:])
+            ws.send(fragments.indicator(jobs_service.active_count(actor)) + toasts + fragments.cursor("jobs", last))
+        db.session.rollback()
+
+        def render(event):
+            if event["event"] == store.NOTIFICATION:
+                body = fragments.toast(event)
+            else:
+                body = fragments.indicator(jobs_service.active_count(actor))
+            return body + fragments.cursor("jobs", event["id"])
+
+        _pump(ws, sub, last, render)
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+
+
+def _token_actor() -> Actor | None:
+    from ..auth import bearer_token, token_actor
+
+    secret = bearer_token() or request.args.get("token")
+    if not secret:
+        return None
+    try:
+        return token_actor(secret)
+    except ServiceError:
+        return None
+
+
+def wire_event(event: dict) -> str:
+    data = to_wire({**event["data"], "job_id": event["job_id"], "job_seq": event["seq"]})
+    return json.dumps({"event": event["event"], "data": data, "seq": event["id"]})
+
+
+@sock.route("/ws/api/events", bp=bp)
+def api_events_socket(ws):
+    """Job events as JSON for integrations (API token; rooms: own jobs + ?campaign=<id>…)."""
+    from ..services import campaigns
+
+    actor = _token_actor()
+    if actor is None:
+        return _refuse(ws, "Send a valid API token (Authorization: Bearer … or ?token=).")
+    campaign_ids = []
+    for raw in request.args.getlist("campaign"):
+        try:
+            campaign_ids.append(campaigns.get_campaign_row(actor, raw).id)
+        except ServiceError:
+            return _refuse(ws, f"Campaign {raw[:20]} not found.")
+    db.session.rollback()
+    sub = _subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id,
+                                  campaign_ids=frozenset(campaign_ids)))
+    hub = hub_for(current_app._get_current_object())
+    try:
+        last = _after()
+        if last:
+            while True:  # replay everything stored after the client's cursor, in pages
+                batch = store.events_after(last, team_id=actor.team_id, campaign_ids=campaign_ids,
+                                           user_id=actor.user_id, limit=500)
+                for event in batch:
+                    ws.send(wire_event(event))
+                    last = event["id"]
+                if len(batch) < 500:
+                    break
+        db.session.rollback()
+        _pump(ws, sub, last, wire_event)
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.unsubscribe(sub)
