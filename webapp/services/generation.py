@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import CONTENT_TYPES, Campaign, ContentItem, Persona
 from . import usage
 from .access import Actor, get_scoped, require_role
-from .errors import NotFound, ServiceError, ServiceUnavailable, ValidationFailed
+from .errors import BudgetExceeded, NotFound, ServiceError, ServiceUnavailable, ValidationFailed
 
 PIECE_FIELDS = ("subject_line", "preheader", "headlines", "descriptions", "body", "call_to_action", "hashtags")
 _STRING_COLUMNS = {"subject_line": 255, "preheader": 255, "call_to_action": 255}
@@ -350,6 +350,12 @@ def _run(pieces: list[dict], actor: Actor, config: Mapping, on_text=None) -> lis
             if items:
                 db.session.commit()  # keep what was written before the failure
             raise ai_error_to_service(exc, saved=len(items)) from exc
+        except BudgetExceeded as exc:
+            if not items:
+                raise
+            db.session.commit()
+            raise BudgetExceeded(f"{exc.message} {len(items)} piece(s) written before the budget ran out "
+                                 "were saved.", **exc.extra) from exc
     return items
 
 
