@@ -26,13 +26,22 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says what to do. Raised at start-up."""
+
+
 def _secret_key(instance: Path, production: bool) -> str:
     """SECRET_KEY from the environment; in development one is generated into instance/."""
-    key = os.environ.get("SECRET_KEY")
+    key = os.environ.get("SECRET_KEY", "").strip()
     if key:
         return key
     if production:
-        raise RuntimeError("SECRET_KEY must be set when HERALD_ENV=production")
+        # A generated key would differ per machine and per restart, silently logging everyone out.
+        raise ConfigurationError(
+            "SECRET_KEY must be set when HERALD_ENV=production. Generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'` and put it in the environment "
+            "(or in .env); use the same value on every web and worker process."
+        )
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
@@ -87,4 +96,28 @@ def load_settings() -> dict:
         "HERALD_AI_MAX_RETRIES": _int("HERALD_AI_MAX_RETRIES", 3),
         "HERALD_AI_CONCURRENCY": _int("HERALD_AI_CONCURRENCY", 6),
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
+        # Background jobs (seconds): lease a worker holds, heartbeat period, whole-job deadline,
+        # first retry delay after a transient provider error (doubles per attempt).
+        "HERALD_JOB_LEASE": float(os.environ.get("HERALD_JOB_LEASE", "45")),
+        "HERALD_JOB_HEARTBEAT": float(os.environ.get("HERALD_JOB_HEARTBEAT", "10")),
+        "HERALD_JOB_DEADLINE": float(os.environ.get("HERALD_JOB_DEADLINE", "1800")),
+        "HERALD_JOB_RETRY_BASE": float(os.environ.get("HERALD_JOB_RETRY_BASE", "10")),
+        # Embedded mode: how often the web process looks for new job events (s); token deltas are
+        # written at most this often per job.
+        "HERALD_EVENTS_POLL_INTERVAL": float(os.environ.get("HERALD_EVENTS_POLL_INTERVAL", "0.02")),
+        "HERALD_EVENTS_DELTA_INTERVAL": float(os.environ.get("HERALD_EVENTS_DELTA_INTERVAL", "0.03")),
     }
+
+
+def run_mode(config) -> str:
+    """"team" when PostgreSQL or Redis is configured, else "embedded" (SQLite + SqliteHuey)."""
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    return "team" if config.get("REDIS_URL") or not uri.startswith("sqlite") else "embedded"
+
+
+def writer_description(config) -> str:
+    """Which AI writer is active, in words for start-up banners (never shows the key)."""
+    if config.get("OPENAI_API_KEY") or config.get("OPENAI_BASE_URL"):
+        where = config.get("OPENAI_BASE_URL") or "api.openai.com"
+        return f"OpenAI-compatible ({config.get('HERALD_MODEL')} at {where})"
+    return "offline writer (set OPENAI_API_KEY or OPENAI_BASE_URL for a model)"

@@ -1,4 +1,12 @@
-"""Request logging: one line per request with a request id; JSON lines on demand."""
+"""Logging a self-hoster can use: one line per request with a request id (echoed as X-Request-ID),
+unhandled errors with their traceback and the same request id, and JSON lines on demand
+(HERALD_LOG_FORMAT=json).
+
+Everything goes to stderr through one handler shared by the "herald" logger and the app's own
+logger ("webapp", so every `logging.getLogger(__name__)` inside the package too): systemd's journal
+or gunicorn's error log collects it. Gunicorn's access log stays off (deploy/gunicorn.conf.py):
+the request line below replaces it, so requests are not logged twice.
+"""
 from __future__ import annotations
 
 import json
@@ -7,12 +15,30 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 logger = logging.getLogger("herald")
 
+REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+
+
+class RequestContextFilter(logging.Filter):
+    """Stamp records logged during a request with its id, method and path (errors included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            if not hasattr(record, "request_id"):
+                record.request_id = g.get("request_id")
+            if not hasattr(record, "method"):
+                record.method = request.method
+            if not hasattr(record, "path"):
+                record.path = request.path
+        return True
+
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, message, request fields, exc (traceback)."""
+
     def format(self, record: logging.LogRecord) -> str:
         out = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
@@ -20,24 +46,51 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
-            if hasattr(record, key):
-                out[key] = getattr(record, key)
+        for key in REQUEST_FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                out[key] = value
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out)
+        return json.dumps(out, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines; a record logged inside a request ends with rid=<id> unless it already says so."""
+
+    def __init__(self):
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = getattr(record, "request_id", None)
+        if rid and f"rid={rid}" not in line.split("\n", 1)[0]:
+            first, sep, rest = line.partition("\n")
+            line = f"{first} rid={rid}{sep}{rest}"
+        return line
+
+
+def make_handler(fmt: str) -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(RequestContextFilter())
+    handler.set_name("herald")
+    return handler
 
 
 def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if app.config.get("HERALD_LOG_FORMAT") == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("herald")
-    root.handlers[:] = [handler]
-    root.setLevel(app.config.get("HERALD_LOG_LEVEL", "INFO"))
-    root.propagate = False
+    """Attach the shared handler and the per-request id + access line to `app`."""
+    handler = make_handler(app.config.get("HERALD_LOG_FORMAT", "text"))
+    level = app.config.get("HERALD_LOG_LEVEL", "INFO")
+    # Flask logs unhandled exceptions (with traceback) on app.logger: route it through our handler
+    # so the error carries the request id and follows HERALD_LOG_FORMAT, instead of Flask's default
+    # plain handler.
+    for log in (logger, app.logger):
+        log.handlers[:] = [handler]
+        log.setLevel(level)
+        log.propagate = False
+    # The dev server's own access lines would duplicate ours; keep its warnings and errors.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     @app.before_request
     def _start_timer():
@@ -59,6 +112,9 @@ def configure_logging(app: Flask) -> None:
             "status": response.status_code,
             "duration_ms": ms,
         }
+        user = g.get("_login_user")  # only when Flask-Login already loaded it: no extra query
+        if user is not None and getattr(user, "is_authenticated", False):
+            extra["user_id"] = user.id
         logger.info(
             "%s %s %s %sms rid=%s", request.method, request.path, response.status_code, ms, rid, extra=extra
         )
