@@ -26,11 +26,17 @@ def _rate_key() -> str:
 limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=_rate_key)(bp)
 
 
+# Endpoints that take credentials in a JSON body and use no session (api/auth.py: login, register);
+# they insist on application/json, which a cross-site form cannot send, so CSRF does not apply.
+CSRF_FREE_ENDPOINTS: set[str] = set()
+
+
 @bp.before_request
 def _api_guard():
     # Browser (cookie) calls to the API need the CSRF token like any form; Bearer calls do not,
     # since a cross-site page cannot set the Authorization header.
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token():
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token()
+            and request.endpoint not in CSRF_FREE_ENDPOINTS):
         csrf.protect()
     if bearer_token():
         current_actor()  # resolve now so a bad token is a 401 before any body parsing
