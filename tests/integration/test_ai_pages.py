@@ -66,7 +66,7 @@ def test_generate_button_returns_the_new_card(app, login, owner, campaign_id):
     assert f'id="content-{item.id}"' in html
     assert "Wrote 1 LinkedIn post." in html and 'hx-swap-oob="true"' in html
     assert f"{item.quality_score}</span>/100" in html  # score shown with its breakdown
-    assert "<table class=\"breakdown\">" in html and "Keywords" in html
+    assert '<ul class="breakdown"' in html and "Keywords" in html
     assert "Make variations" in html and "Regenerate" in html and "Approve" in html
     assert f'data-copy="#content-{item.id}-plain"' in html
     # The campaign page shows it too after a reload.
