@@ -31,6 +31,14 @@
   document.addEventListener("DOMContentLoaded", function () { initCounters(); });
   document.addEventListener("htmx:after:swap", function () { initCounters(); });
 
+  // Range inputs show their value: <input type="range" data-range-output="id-of-output">.
+  document.addEventListener("input", function (evt) {
+    var t = evt.target;
+    if (!t.matches || !t.matches("[data-range-output]")) return;
+    var out = document.getElementById(t.getAttribute("data-range-output"));
+    if (out) out.textContent = t.value;
+  });
+
   // Copy to clipboard: <button data-copy="#selector">.
   document.addEventListener("click", function (evt) {
     var btn = evt.target.closest && evt.target.closest("[data-copy]");
