@@ -8,6 +8,8 @@ PORT ?= 5000
 .PHONY: install run test test-postgres lint bench vendor migrate clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Herald needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1). Use: make PYTHON=python3.12 ..."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -23,6 +25,12 @@ run: migrate
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite on a fresh PostgreSQL database (PG_ADMIN_URL: a server you may create databases on).
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432
+test-postgres: $(STAMP)
+	psql "$(PG_ADMIN_URL)/postgres" -qc "DROP DATABASE IF EXISTS herald_test WITH (FORCE)" -c "CREATE DATABASE herald_test"
+	HERALD_TEST_DATABASE_URL=$(PG_ADMIN_URL)/herald_test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

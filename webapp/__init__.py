@@ -27,6 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .logging_setup import configure_logging
 
     configure_logging(app)
+    if app.config.get("HERALD_PROXY_HOPS"):
+        # Behind nginx: the client's address (rate limits, logs) and scheme come from X-Forwarded-*.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["HERALD_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

@@ -74,6 +74,9 @@ def load_settings() -> dict:
         "HERALD_REGISTRATION": os.environ.get("HERALD_REGISTRATION", "open"),
         "HERALD_LOG_FORMAT": os.environ.get("HERALD_LOG_FORMAT", "text"),
         "HERALD_LOG_LEVEL": os.environ.get("HERALD_LOG_LEVEL", "INFO"),
+        # Reverse proxies in front of Herald (nginx = 1) whose X-Forwarded-For/Proto/Host to trust;
+        # 0 ignores those headers, so clients cannot spoof their address for the rate limits.
+        "HERALD_PROXY_HOPS": _int("HERALD_PROXY_HOPS", 0),
         "HERALD_CORS_ORIGINS": [
             o.strip() for o in os.environ.get("HERALD_CORS_ORIGINS", "").split(",") if o.strip()
         ],

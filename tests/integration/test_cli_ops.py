@@ -235,20 +235,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+HAS_TASKS = (ROOT / "tasks.py").exists()
+
+
 def _serve(tmp_path, port: int, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY")}
     env.update(HERALD_INSTANCE_PATH=str(tmp_path / "instance"), HOST="127.0.0.1", HERALD_LOG_LEVEL="WARNING")
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), "--no-worker", *extra],
+        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 
 
-def _get(url: str, timeout: float = 15.0) -> int:
+def _get(url: str, timeout: float = 30.0) -> int:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:
+            with urllib.request.urlopen(url, timeout=5) as r:
                 return r.status
         except OSError:
             if time.monotonic() > deadline:
@@ -256,41 +259,63 @@ def _get(url: str, timeout: float = 15.0) -> int:
             time.sleep(0.2)
 
 
-def test_serve_starts_gunicorn_and_stops_on_sigterm(tmp_path):
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path):
     port = _free_port()
     proc = _serve(tmp_path, port)
     try:
         assert _get(f"http://127.0.0.1:{port}/healthz") == 200
+        children = _children(proc.pid)
+        commands = [_cmdline(c) for c in children]
+        assert any("gunicorn" in c and "gthread" in c for c in commands), commands
+        assert any("huey_consumer" in c and "tasks.huey" in c for c in commands) == HAS_TASKS, commands
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/" in out
     assert "mode:     embedded" in out and "offline writer" in out
+    assert ("huey consumer" in out) == HAS_TASKS
+    assert not any(_alive(c) for c in children)
     with pytest.raises(OSError):  # gunicorn is gone with it: the port is free again
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in path.read_text().split()] if path.exists() else []
-
-
-def test_serve_stops_when_the_web_server_dies(tmp_path):
+def test_serve_stops_everything_when_one_process_dies(tmp_path):
     port = _free_port()
     proc = _serve(tmp_path, port)
     try:
         assert _get(f"http://127.0.0.1:{port}/healthz") == 200
-        (web,) = _children(proc.pid)  # --no-worker: gunicorn is the only child
-        os.kill(web, signal.SIGKILL)
-        out, _ = proc.communicate(timeout=30)
+        children = {_cmdline(c): c for c in _children(proc.pid)}
+        # Kill the worker when there is one (the web server must then stop too), else the web server.
+        victim_name = "worker" if HAS_TASKS else "web"
+        victim = next(pid for cmd, pid in children.items() if ("huey_consumer" in cmd) == HAS_TASKS)
+        os.kill(victim, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 1
-    assert "the web process exited" in out
+    assert f"the {victim_name} process exited" in out
+    assert not any(_alive(c) for c in children.values())
 
 
 def test_serve_command_lines():
@@ -302,6 +327,6 @@ def test_serve_command_lines():
     assert "run" in web_command("127.0.0.1", 5050, 1, dev=True)
     worker = worker_command()
     if (ROOT / "tasks.py").exists():
-        assert worker[1:] == ["tasks.huey", "-w", "4", "-k", "thread"]
+        assert worker[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-m", "1"]
     else:
         assert worker is None

@@ -94,3 +94,20 @@ def test_writer_description_never_shows_the_key():
 def test_postgres_urls_are_normalised_to_psycopg(env):
     env.setenv("DATABASE_URL", "postgres://u:p@db:5432/herald")
     assert load_settings()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/herald"
+
+
+def _remote_addr():
+    from flask import request
+
+    return {"addr": request.remote_addr, "scheme": request.scheme}
+
+
+@pytest.mark.parametrize(("hops", "addr", "scheme"), [(0, "127.0.0.1", "http"), (1, "203.0.113.9", "https")])
+def test_forwarded_headers_are_trusted_only_behind_a_configured_proxy(tmp_path, hops, addr, scheme):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, HERALD_PROXY_HOPS=hops)
+    app.add_url_rule("/test-only/addr", "test_addr", _remote_addr)
+    r = app.test_client().get("/test-only/addr", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                              headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert r.get_json() == {"addr": addr, "scheme": scheme}

@@ -235,7 +235,8 @@ def worker_command() -> list[str] | None:
     if not (ROOT / "tasks.py").exists():
         return None
     consumer = _bin("huey_consumer") or "huey_consumer"
-    return [consumer, "tasks.huey", "-w", "4", "-k", "thread"]
+    # -m 1: poll the queue at least every second (default 10 s), so a new job starts promptly.
+    return [consumer, "tasks.huey", "-w", "4", "-k", "thread", "-m", "1"]
 
 
 # Graceful stops: gunicorn finishes requests on SIGTERM; huey finishes running tasks on SIGINT
