@@ -142,6 +142,9 @@ def test_htmx_search_returns_only_the_results_partial(app, client_of, owner_user
     assert html.strip().startswith('<section id="campaign-results"')
     assert "Winter sale" in html and "Spring launch" not in html
     assert "1 campaign" in html
+    # The pushed URL drops the form's empty and default values.
+    full = client_of.get("/campaigns?q=snow&status=&objective=&persona=&sort=-updated_at", headers=HTMX)
+    assert full.headers["HX-Push-Url"] == "/campaigns?q=snow"
 
 
 def test_filters_and_bookmarkable_full_render(app, client_of, owner_user):
@@ -170,7 +173,9 @@ def test_sort_and_pagination_partials(app, client_of, owner_user):
     # Page links keep the query and target the results partial.
     link = re.search(r'<a href="([^"]+)" hx-get="([^"]+)" hx-target="#campaign-results"[^>]*rel="next"', first)
     assert link and "page=2" in link.group(1) and "q=bulk" in link.group(1) and "sort=name" in link.group(1)
-    second = client_of.get(link.group(1).replace("&amp;", "&"), headers=HTMX).get_data(as_text=True)
+    second_response = client_of.get(link.group(1).replace("&amp;", "&"), headers=HTMX)
+    assert second_response.headers["HX-Push-Url"] == "/campaigns?q=bulk&sort=name&page=2"
+    second = second_response.get_data(as_text=True)
     assert re.findall(r"Campaign (\d\d)</a>", second) == ["20", "21", "22"]
     reverse = client_of.get("/campaigns?sort=-name&q=bulk", headers=HTMX).get_data(as_text=True)
     assert re.findall(r"Campaign (\d\d)</a>", reverse)[0] == "22"

@@ -132,7 +132,7 @@ def test_inline_edit_round_trip(app, client_of, owner_user):
     item_id = add_content(app, owner_user, campaign_id, hashtags=["keepme"], variant_group="grp-1")
     editor = client_of.get(f"/campaigns/{campaign_id}/content/{item_id}/edit", headers=HTMX).get_data(as_text=True)
     assert "<html" not in editor and f'id="content-{item_id}"' in editor and "Hello LinkedIn" in editor
-    assert 'data-limit="3000"' in editor
+    assert 'data-limit="3000"' in editor and "autofocus" in editor
     response = client_of.post(f"/campaigns/{campaign_id}/content/{item_id}/edit", headers=HTMX, data={
         "body": "Edited body", "hashtags": "keepme more", "call_to_action": "Go", "status": "approved",
         "visual_url": ""})

@@ -60,7 +60,9 @@ def index():
     context = dict(results=page, filters=filters, page_args=page_args, query_error=query_error,
                    filtering=any(filters[k] for k in FILTER_KEYS))
     if is_htmx():
-        return render_template("partials/campaigns/_results.html", **context), status
+        # The filter form sends every field; push the tidy URL (no empty or default values) instead.
+        clean_url = url_for("campaigns.index", **page_args, **({"page": page.page} if page.page > 1 else {}))
+        return render_template("partials/campaigns/_results.html", **context), status, {"HX-Push-Url": clean_url}
     return render(
         "pages/campaigns/index.html", status=status, statuses=CAMPAIGN_STATUSES, objectives=OBJECTIVES,
         sorts=SORT_OPTIONS, personas=personas_service.list_personas(actor, include_archived=True), **context,
