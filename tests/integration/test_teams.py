@@ -49,6 +49,7 @@ def test_team_page_lists_members_with_roles(crew, login):
     for name in ("Olive Owner", "Eddie Editor", "Vera Viewer"):
         assert name in page
     assert "Create invite link" in page and "Save team settings" in page
+    assert "Last owner" in page  # no Remove/Leave button for the only owner
 
 
 def test_viewer_sees_no_change_buttons(crew, login):
