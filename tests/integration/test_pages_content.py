@@ -2,6 +2,7 @@
 the page (HTMX partials), character limits, escaping."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -176,3 +177,23 @@ def test_hostile_text_is_escaped_everywhere(app, client_of, owner_user):
         assert "<script>alert(1)" not in html, path
         assert '<div hx-get="/x">' not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+
+
+def test_htmx_post_needs_the_csrf_header(tmp_path):
+    from tests.conftest import Factory, login_client, make_app
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    user = Factory(app).user()
+    campaign_id = add_campaign(app, user)
+    client = login_client(app, user)
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    data = {"content_type": "email", "platform": "email", "subject_line": "Hi", "body": "x", "status": "draft"}
+    refused = client.post(f"/campaigns/{campaign_id}/content", headers=HTMX, data=data)
+    assert refused.status_code == 400
+    accepted = client.post(f"/campaigns/{campaign_id}/content", headers={**HTMX, "X-CSRFToken": token}, data=data)
+    assert accepted.status_code == 200
+    with app.app_context():
+        assert db.session.query(ContentItem).count() == 1
+        db.session.remove()
+        db.engine.dispose()
