@@ -267,6 +267,10 @@ def content_edit(campaign_id: int, item_id: int):
     item = content_service.get_content(actor, campaign_id, item_id)
     campaign = campaigns_service.get_campaign_row(actor, campaign_id)
     form = ContentItemForm(obj=item)
+    # The add form on the same page has these fields too: give this editor's inputs their own ids so
+    # every label points at its own input (names stay, so the post is unchanged).
+    for f in form:
+        f.id = f"content-{item.id}-{f.name}"
     message = None
     if request.method == "POST":
         if form.validate():
