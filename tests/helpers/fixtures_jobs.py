@@ -194,11 +194,16 @@ def ws_connect(live_server):
     """ws_connect(path, token=…|user=…) → a connected WSClient (closed after the test)."""
     clients: list[WSClient] = []
 
-    def connect(path: str, *, token: str | None = None, user=None, origin: str | None = None) -> WSClient:
+    def connect(path: str, *, token: str | None = None, user=None, origin: str | None = None,
+                wait_ready: bool = True) -> WSClient:
+        """Connect; on /ws/api/ paths wait for the server's "ready" (replayed events: .replayed)."""
         headers = [f"Authorization: Bearer {token}"] if token else []
         cookie = session_cookie(live_server.app, user) if user is not None else None
         client = WSClient(live_server.ws_url + path, headers=headers, cookie=cookie, origin=origin)
         clients.append(client)
+        if path.startswith("/ws/api/") and wait_ready:
+            client.until(lambda m: m["event"] == "ready", as_json=True, timeout=5)
+            client.replayed = [json.loads(m) for m in client.messages[:-1]]
         return client
 
     yield connect

@@ -141,35 +141,34 @@ class Hub:
 
         interval = float(self.app.config.get("HERALD_EVENTS_POLL_INTERVAL", 0.02))
         with self.app.app_context():
-            cursor = db.session.scalar(select(db.func.coalesce(db.func.max(JobEvent.id), 0))) or 0
-            db.session.rollback()
-            self._ready.set()
-            sqlite = db.engine.dialect.name == "sqlite"
-            gaps: dict[int, float] = {}  # ids skipped over (PostgreSQL may commit them late)
-            while self._wait_for_subscribers():
-                try:
+            engine = db.engine  # this app's engine; plain connections, no scoped session to share
+        with engine.connect() as conn:
+            cursor = conn.scalar(select(db.func.coalesce(db.func.max(JobEvent.id), 0))) or 0
+        self._ready.set()
+        sqlite = engine.dialect.name == "sqlite"
+        gaps: dict[int, float] = {}  # ids skipped over (PostgreSQL may commit them late)
+        while self._wait_for_subscribers():
+            try:
+                with engine.connect() as conn:
                     stmt = select(*_COLUMNS).where(JobEvent.id > cursor).order_by(JobEvent.id).limit(1000)
-                    rows = [row_to_event(r) for r in db.session.execute(stmt)]
+                    rows = [row_to_event(r) for r in conn.execute(stmt)]
                     if gaps:
-                        late = db.session.execute(select(*_COLUMNS).where(JobEvent.id.in_(list(gaps))))
+                        late = conn.execute(select(*_COLUMNS).where(JobEvent.id.in_(list(gaps))))
                         rows = sorted([row_to_event(r) for r in late] + rows, key=lambda e: e["id"])
-                    db.session.rollback()  # end the read transaction each tick
-                except Exception:  # noqa: BLE001 - a locked or restarting database: try again
-                    db.session.rollback()
-                    log.warning("event poll failed", exc_info=True)
-                    time.sleep(max(interval, 0.5))
-                    continue
-                now = time.monotonic()
-                for event in rows:
-                    gaps.pop(event["id"], None)
-                    if event["id"] > cursor:
-                        if not sqlite:
-                            gaps.update({i: now for i in range(cursor + 1, event["id"])})
-                        cursor = event["id"]
-                    self.dispatch(event)
-                gaps = {i: t for i, t in gaps.items() if now - t < 3.0}
-                time.sleep(interval)
-            db.session.remove()
+            except Exception:  # noqa: BLE001 - a locked or restarting database: try again
+                log.warning("event poll failed", exc_info=True)
+                time.sleep(max(interval, 0.5))
+                continue
+            now = time.monotonic()
+            for event in rows:
+                gaps.pop(event["id"], None)
+                if event["id"] > cursor:
+                    if not sqlite:
+                        gaps.update({i: now for i in range(cursor + 1, event["id"])})
+                    cursor = event["id"]
+                self.dispatch(event)
+            gaps = {i: t for i, t in gaps.items() if now - t < 3.0}
+            time.sleep(interval)
 
     # --- Redis mode ---
     def _listen_redis(self) -> None:

@@ -7,7 +7,8 @@ replays from there: the server answers with the current state drawn from the sto
 (progress, finished cards, the text streamed so far), then live events.
 
 Integration (API token): /ws/api/events sends {"event", "data", "seq"} as JSON; seq is the global
-event id to pass back as ?after= when reconnecting. Rooms: the token user's own jobs, plus each
+event id to pass back as ?after= when reconnecting. After any replay it sends {"event": "ready"}:
+from then on the client hears every new event of its rooms. Rooms: the token user's own jobs, plus each
 `?campaign=<id>` of the token's team. Nobody ever hears another team's events.
 """
 from __future__ import annotations
@@ -104,6 +105,7 @@ def campaign_socket(ws, campaign_id: int):
     except ServiceError:
         return _refuse(ws, "Campaign not found.")
     db.session.expunge(campaign)
+    db.session.rollback()  # SQLite reads begin IMMEDIATE: never hold the lock while waiting on the hub
     room = f"campaign-{campaign.id}"
     sub = _subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
                                   events=BROWSER_CAMPAIGN_EVENTS))
@@ -137,6 +139,7 @@ def jobs_socket(ws):
     actor = _browser_actor()
     if actor is None:
         return _refuse(ws, "Log in first.")
+    db.session.rollback()
     sub = _subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
     hub = hub_for(current_app._get_current_object())
     try:
@@ -200,8 +203,8 @@ def api_events_socket(ws):
                                   campaign_ids=frozenset(campaign_ids)))
     hub = hub_for(current_app._get_current_object())
     try:
-        last = _after()
-        if last:
+        if "after" in request.args:
+            last = _after()
             while True:  # replay everything stored after the client's cursor, in pages
                 batch = store.events_after(last, team_id=actor.team_id, campaign_ids=campaign_ids,
                                            user_id=actor.user_id, limit=500)
@@ -210,7 +213,13 @@ def api_events_socket(ws):
                     last = event["id"]
                 if len(batch) < 500:
                     break
+        else:
+            last = store.latest_id()  # read after subscribing: anything newer is delivered live
         db.session.rollback()
+        # Tells the client it is now covered from `seq` on (a client that acts right after the
+        # handshake, without a cursor, waits for this first).
+        ws.send(json.dumps({"event": "ready", "data": {"campaignIds": campaign_ids, "userId": actor.user_id},
+                            "seq": last}))
         _pump(ws, sub, last, wire_event)
     except ConnectionClosed:
         pass

@@ -538,13 +538,13 @@ class _Run:
                 self.emit(events.CONTENT_COMPLETED, {"step_key": key, "item_id": item_id, "quality_score": score,
                                                      "content_type": piece["content_type"],
                                                      "platform": piece["platform"]})
-                with self._lock:
+                with self._lock:  # count, store and announce together, so progress events arrive in order
                     self.done += 1
-                    done = self.done
-                with db.engine.begin() as conn:
-                    conn.execute(update(Job).where(Job.id == self.job_id, Job.worker_id == self.worker_id).values(
-                        progress_done=done, message=f"Wrote {done} of {len(self.pieces)}.", updated_at=utcnow()))
-                self.emit_job(events.CAMPAIGN_PROGRESS)
+                    with db.engine.begin() as conn:
+                        conn.execute(update(Job).where(Job.id == self.job_id, Job.worker_id == self.worker_id)
+                                     .values(progress_done=self.done, updated_at=utcnow(),
+                                             message=f"Wrote {self.done} of {len(self.pieces)}."))
+                    self.emit_job(events.CAMPAIGN_PROGRESS)
                 return _Outcome(key)
             except Exception as exc:  # noqa: BLE001 - judged below: transient, permanent or a bug
                 db.session.rollback()

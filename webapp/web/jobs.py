@@ -2,6 +2,8 @@
 and the template helpers that draw the live generation panel and the header's jobs indicator."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
@@ -32,7 +34,13 @@ def _jobs_helpers():
             return None
         return {"cursor": store.latest_id(), "active_count": jobs_service.active_count(actor)}
 
-    return {"job_panel_for": job_panel_for, "jobs_nav": jobs_nav}
+    def ws_path(endpoint: str, **values) -> str:
+        """A websocket route as a same-origin path: werkzeug builds ws:// URLs from the request's
+        host, while hx-ws resolves a path against the page (wss:// behind HTTPS)."""
+        parts = urlsplit(url_for(endpoint, **values))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    return {"job_panel_for": job_panel_for, "jobs_nav": jobs_nav, "ws_path": ws_path}
 
 
 def _panel_response(campaign_id: int, status: int = 200, error: str | None = None):

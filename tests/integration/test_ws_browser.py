@@ -1,0 +1,111 @@
+"""The browser side of live progress: HTML fragments over /ws/campaigns/<id> and /ws/jobs, and the
+campaign page without JavaScript."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import make_app
+from tests.helpers.fixtures_jobs import flush_redis, jobs_config, make_campaign
+from webapp.extensions import db
+
+THREE = {"content_types": ["social_post"], "platforms": ["linkedin", "twitter", "facebook"]}
+
+
+@pytest.fixture
+def app(tmp_path, openai_server):
+    """The test app writing through the loopback OpenAI server."""
+    app = make_app(tmp_path, **jobs_config(tmp_path, OPENAI_BASE_URL=openai_server.base_url,
+                                           OPENAI_API_KEY="sk-test"))
+    yield app
+    flush_redis(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def owner(factory):
+    return factory.user()
+
+
+@pytest.fixture
+def token(owner, factory):
+    return factory.token(owner)
+
+
+@pytest.fixture
+def api(token, api_client):
+    return api_client(token)
+
+
+def test_browser_socket_streams_html_fragments_and_replays(app, owner, worker, ws_connect, login, openai_server):
+    openai_server.script(*["hostile:token_delay=0.003"] * 6)  # every answer (and any repair) is hostile
+    cid = make_campaign(app, owner, content_types=["social_post"], platforms=["linkedin", "twitter"])
+    page = login(owner).get(f"/campaigns/{cid}")
+    html = page.get_data(as_text=True)
+    assert 'hx-ws:connect="/ws/campaigns/' in html and "Generate campaign" in html
+    cursor = int(re.search(r'id="ws-cursor-campaign-\d+" class="ws-cursor" data-seq="(\d+)"', html).group(1))
+
+    sock = ws_connect(f"/ws/campaigns/{cid}?after={cursor}", user=owner)
+    r = login(owner).post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"})
+    assert r.status_code == 202 and 'id="job-panel"' in r.get_data(as_text=True)
+    got = sock.until(lambda m: 'data-status="succeeded"' in m)
+    assert all('hx-swap-oob' in m and 'id="ws-cursor-campaign-' in m for m in got)
+    seqs = [int(re.search(r'data-seq="(\d+)"', m).group(1)) for m in got]
+    assert seqs == sorted(seqs)
+    deltas = [m for m in got if 'hx-swap-oob="beforeend"' in m]
+    assert deltas, "token deltas reach the page"
+    joined = "".join(got)
+    assert "<script>alert(1)</script>" not in joined and "&lt;script&gt;" in joined  # LLM text escaped
+    assert re.search(r'id="content-\d+"', joined)  # the final scored card
+
+    # Reconnect from an early cursor: the page is brought up to date from the stored rows.
+    again = ws_connect(f"/ws/campaigns/{cid}?after={seqs[0]}", user=owner)
+    snapshot = again.recv(timeout=5)
+    assert 'id="job-panel"' in snapshot and 'data-status="succeeded"' in snapshot
+    assert f'data-seq="{seqs[-1]}"' in snapshot or int(re.search(r'data-seq="(\d+)"', snapshot).group(1)) >= seqs[-1]
+    # Up to date: nothing to replay.
+    quiet = ws_connect(f"/ws/campaigns/{cid}?after={seqs[-1] + 100}", user=owner)
+    assert quiet.recv(timeout=0.5) is None
+
+
+def test_jobs_socket_updates_indicator_and_toasts(app, owner, worker, ws_connect, login, openai_server):
+    openai_server.script("ok:delay=0.5")  # slow enough to see the indicator busy
+    cid = make_campaign(app, owner, content_types=["email"], platforms=["email"])
+    html = login(owner).get("/jobs").get_data(as_text=True)
+    assert 'id="jobs-indicator"' in html and "No jobs yet" in html
+    cursor = re.search(r'id="ws-cursor-jobs" class="ws-cursor" data-seq="(\d+)"', html).group(1)
+    sock = ws_connect(f"/ws/jobs?after={cursor}", user=owner)
+    login(owner).post(f"/campaigns/{cid}/generate")
+    got = sock.until(lambda m: "toast" in m)
+    assert any('id="jobs-indicator"' in m and "busy" in m for m in got), got
+    assert "Generation finished: 1 pieces written." in got[-1]
+    assert "Whole campaign" in login(owner).get("/jobs").get_data(as_text=True)
+
+
+def test_campaign_page_without_javascript_shows_the_job_state(app, owner, login, openai_server):
+    cid = make_campaign(app, owner, **THREE)
+    client = login(owner)
+    r = client.post(f"/campaigns/{cid}/generate")
+    assert r.status_code == 303
+    html = client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert 'data-status="queued"' in html and "0 of 3 pieces" in html and ">Cancel</button>" in html
+    job_id = re.search(r'data-job-id="([0-9a-f-]+)"', html).group(1)
+    r = client.post(f"/jobs/content-generation/{job_id}/cancel")
+    assert r.status_code == 303
+    html = client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert 'data-status="cancelled"' in html and "Generate again" in html
+
+
+def test_generate_button_conflict_and_viewer(app, owner, factory, login):
+    cid = make_campaign(app, owner)
+    client = login(owner)
+    assert client.post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"}).status_code == 202
+    r = client.post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"})
+    assert r.status_code == 409 and "already being generated" in r.get_data(as_text=True)
+    viewer = factory.user(team=factory.team_of(owner), role="viewer")
+    html = login(viewer).get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert ">Cancel</button>" not in html and "Generate campaign" not in html
+    assert login(viewer).post(f"/campaigns/{cid}/generate").status_code in (302, 303, 403)
