@@ -89,5 +89,5 @@ def configure_from_app(app) -> None:
     huey.configure(
         redis_url=app.config.get("REDIS_URL"),
         huey_path=app.config.get("HUEY_PATH") or str(Path(app.instance_path) / "huey.db"),
-        name=app.config.get("HERALD_HUEY_NAME") or "herald",
+        name=app.config.get("HERALD_HUEY_NAME") or os.environ.get("HERALD_HUEY_NAME") or "herald",
     )

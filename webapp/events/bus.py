@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -35,7 +36,7 @@ def _redis(url: str):
 
 
 def channel_name(config) -> str:
-    return f"{CHANNEL_PREFIX}:{config.get('HERALD_HUEY_NAME') or 'herald'}"
+    return f"{CHANNEL_PREFIX}:{config.get('HERALD_HUEY_NAME') or os.environ.get('HERALD_HUEY_NAME') or 'herald'}"
 
 
 def publish(event: dict) -> None:
