@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .logging_setup import configure_logging
 
     configure_logging(app)
+    database.init_request_intent(app)
     if app.config.get("HERALD_PROXY_HOPS"):
         # Behind nginx: the client's address (rate limits, logs) and scheme come from X-Forwarded-*.
         from werkzeug.middleware.proxy_fix import ProxyFix

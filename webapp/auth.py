@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from .database import writing
 from .extensions import db, login_manager
 from .models import ApiToken, Membership, User
 from .services.access import Actor
@@ -53,11 +54,14 @@ def token_actor(secret: str) -> Actor:
         raise Unauthorized("This token's user is no longer a member of its team.")
     now = datetime.now(UTC)
     # Write last-used at most once a minute: a hot token must not turn every GET into a write.
+    actor = Actor(user_id=user.id, team_id=token.team_id, role=membership.role)
+    token_id = token.id
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
-        db.session.commit()
-    g.api_token_id = token.id
-    return Actor(user_id=user.id, team_id=token.team_id, role=membership.role)
+        with writing():
+            db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            db.session.commit()
+    g.api_token_id = token_id
+    return actor
 
 
 def session_actor() -> Actor | None:

@@ -1,10 +1,22 @@
-"""Database engine set-up: SQLite pragmas and BEGIN IMMEDIATE (see PITFALLS.md)."""
+"""Database engine set-up: SQLite pragmas, and how SQLite transactions begin (see PITFALLS.md).
+
+A SQLite transaction that reads and then writes fails at once when another writer got there first,
+so anything that may write starts with BEGIN IMMEDIATE. Read-only requests (GET/HEAD/OPTIONS) start
+with a plain BEGIN instead, so page views do not queue behind each other; the rare write during such a
+request goes through `writing()`, which ends the read and opens an immediate transaction.
+"""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+# True everywhere (tasks, CLI, POST…) except inside a read-only HTTP request.
+_write_intent: ContextVar[bool] = ContextVar("herald_sqlite_write_intent", default=True)
 
 
 @event.listens_for(Engine, "connect")
@@ -24,7 +36,32 @@ def _sqlite_on_connect(dbapi_conn, _record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def writing():
+    """Write inside a read-only request: end the current read, then begin IMMEDIATE for the block.
+    The caller commits inside the block."""
+    from .extensions import db
+
+    db.session.rollback()
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def init_request_intent(app: Flask) -> None:
+    @app.before_request
+    def _read_only_requests_begin_deferred():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            _write_intent.set(False)
+
+    @app.teardown_request
+    def _reset_intent(_exc):
+        _write_intent.set(True)
 
 
 def engine_options(uri: str) -> dict:
