@@ -124,3 +124,18 @@ def test_critique_is_rule_based_and_deterministic():
 def test_status_says_offline():
     st = OfflineWriter().status()
     assert st["writer"] == "offline" and st["model"] == "herald-offline-1" and st["reachable"] is True
+
+
+def test_clauses_lose_their_own_quotes_and_sentences_start_with_a_capital():
+    from webapp.ai.offline_writer import OfflineWriter
+    from webapp.ai.types import Brief
+
+    persona = {"name": "Olivia", "role": "Founder", "goals": "grow to 20 people without hiring a bookkeeper",
+               "pain_points": "awkward reminder emails to long-time clients",
+               "objections": '"Worries that automated reminders feel rude to clients"'}
+    campaign = {"name": "Year-End Offer", "objective": "conversion", "keywords": ["annual plan"]}
+    for seed in range(12):
+        piece = OfflineWriter().write(Brief("email", "email", persona=persona, campaign=campaign, seed=seed))
+        assert '“"' not in piece.body and '"”' not in piece.body
+        for sentence_start in ("grow to 20", "awkward reminder"):
+            assert f". {sentence_start}" not in piece.body and f"\n{sentence_start}" not in piece.body

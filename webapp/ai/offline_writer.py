@@ -32,10 +32,16 @@ def _clauses(value, limit: int = 6) -> list[str]:
     items = value if isinstance(value, list | tuple) else re.split(r"[\n;•]+|(?<=[.!?。！？])\s*", str(value))
     out = []
     for item in items:
-        text = re.sub(r"\s+", " ", str(item)).strip(" -*\t.,;:!?。、")
+        # Quotes around a clause would double up with the quotes the templates add.
+        text = re.sub(r"\s+", " ", str(item)).strip(" -*\t.,;:!?。、\"'“”‘’«»„")
         if text and text not in out:
             out.append(text)
     return out[:limit]
+
+
+def _capital(line: str) -> str:
+    """Start a sentence with a capital even when the persona's clause did not ("grow to 20 people…")."""
+    return line[:1].upper() + line[1:]
 
 
 def _keywords(value) -> list[str]:
@@ -137,20 +143,20 @@ class _Facts:
         forms = ["{x}? There's a better way.", "{x} — sound familiar?", "{x}? You're not alone.",
                  "{x}. It doesn't have to stay that way."]
         rng.shuffle(forms)
-        return [f.format(x=x) for x in self.pains for f in forms]
+        return [_capital(f.format(x=x)) for x in self.pains for f in forms]
 
     def goal_lines(self, rng) -> list[str]:
         forms = ["{x}: that's what {p} is built for.", "{x} — without the extra work.",
                  "Your goal: {x}. We're here to help you get there.", "{x}. {p} helps you get there."]
         rng.shuffle(forms)
-        lines = [f.format(x=x, p=self.product) for x in self.goals for f in forms]
-        return lines + [f"{x}." for x in self.goals]
+        lines = [_capital(f.format(x=x, p=self.product)) for x in self.goals for f in forms]
+        return lines + [_capital(f"{x}.") for x in self.goals]
 
     def objection_lines(self, rng) -> list[str]:
         answers = ["Start small and judge the results yourself.", "You stay in control at every step.",
                    "Try it on one project before you decide."]
         rng.shuffle(answers)
-        return [f"“{x}”? Fair question. {a}" for x in self.objections for a in answers]
+        return [f"“{_capital(x)}”? Fair question. {a}" for x in self.objections for a in answers]
 
     def role_lines(self, rng) -> list[str]:
         if not self.role:
@@ -162,7 +168,7 @@ class _Facts:
         return forms
 
     def detail_lines(self, rng) -> list[str]:
-        return [f"{d}." for d in self.details]
+        return [_capital(f"{d}.") for d in self.details]
 
     def keyword_lines(self, rng) -> list[str]:
         k = self.keywords
