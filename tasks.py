@@ -79,5 +79,14 @@ def reap_at_startup() -> None:
     _started.set()
     try:
         _reap()
+        _warm_writer()
     except Exception:  # noqa: BLE001 - a worker must start even if the database is briefly busy
         log.exception("start-up reaper failed")
+
+
+def _warm_writer() -> None:
+    """Build the AI writer (imports, HTTP client) before the first job, not inside its first piece."""
+    from webapp.services import generation
+
+    app = get_app()
+    generation.writer_for(app.config)

@@ -136,10 +136,12 @@ class Hub:
 
     # --- embedded mode ---
     def _poll(self) -> None:
+        from ..database import _write_intent
         from ..extensions import db
         from ..models import JobEvent
         from .store import _COLUMNS, row_to_event
 
+        _write_intent.set(False)  # this thread only reads: plain BEGIN, never queue for SQLite's write lock
         interval = float(self.app.config.get("HERALD_EVENTS_POLL_INTERVAL", 0.02))
         with self.app.app_context():
             engine = db.engine  # this app's engine; plain connections, no scoped session to share

@@ -5,6 +5,7 @@ an integration) replays from the global id it last saw and misses nothing.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -40,31 +41,46 @@ def row_to_event(row) -> dict[str, Any]:
             "campaign_id": m["campaign_id"], "seq": m["seq"], "event": m["event"], "data": m["data"] or {}}
 
 
-def append(*, job_id: str, team_id: int, user_id: int | None, campaign_id: int | None, event: str,
-           data: dict, publish: bool = True) -> dict[str, Any]:
-    """Store one event in its own short transaction (never the caller's: workers call this while a
-    piece is being written), then publish it. Returns the stored event."""
+# One writer at a time per process: SQLite's busy handler sleeps in growing steps when threads
+# collide on its write lock, which would add tens of milliseconds to every token delta.
+_write_lock = threading.Lock()
+
+
+def _insert(job_id: str, team_id: int, user_id: int | None, campaign_id: int | None, event: str, data: dict):
     next_seq = (select(func.coalesce(func.max(JobEvent.seq), 0) + 1)
                 .where(JobEvent.job_id == job_id).scalar_subquery())
-    stmt = (insert(JobEvent)
+    return (insert(JobEvent)
             .values(job_id=job_id, team_id=team_id, user_id=user_id, campaign_id=campaign_id, seq=next_seq,
                     event=event, data=data, created_at=utcnow())
             .returning(*_COLUMNS))
+
+
+def append_many(rows: list[dict]) -> list[dict[str, Any]]:
+    """Store several events (dicts of append's keyword arguments) in one short transaction of its
+    own (never the caller's: workers call this while pieces are being written), then publish them."""
+    if not rows:
+        return []
     for attempt in range(5):
         try:
-            with db.engine.begin() as conn:
-                row = conn.execute(stmt).one()
+            with _write_lock, db.engine.begin() as conn:
+                stored = [row_to_event(conn.execute(_insert(**row)).one()) for row in rows]
             break
-        except IntegrityError:  # two writers took the same seq (PostgreSQL): take the next one
+        except IntegrityError:  # two processes took the same seq (PostgreSQL): take the next one
             if attempt == 4:
                 raise
             time.sleep(0.01 * (attempt + 1))
-    stored = row_to_event(row)
-    if publish:
-        from .bus import publish as publish_event
+    from .bus import publish as publish_event
 
-        publish_event(stored)
+    for event in stored:
+        publish_event(event)
     return stored
+
+
+def append(*, job_id: str, team_id: int, user_id: int | None, campaign_id: int | None, event: str,
+           data: dict) -> dict[str, Any]:
+    """Store one event (then publish it). Returns the stored event."""
+    return append_many([dict(job_id=job_id, team_id=team_id, user_id=user_id, campaign_id=campaign_id,
+                             event=event, data=data)])[0]
 
 
 def latest_id() -> int:

@@ -696,9 +696,12 @@ class _DeltaBuffer:
                 pending, self._text = self._text, {}
             if not pending:
                 return
-            with self.run.app.app_context():
-                for key, parts in pending.items():
-                    self.run.emit(events.CONTENT_DELTA, {"step_key": key, "text": "".join(parts)})
+            run = self.run
+            with run.app.app_context():
+                events.append_many([dict(job_id=run.job_id, team_id=run.team_id, user_id=run.user_id,
+                                         campaign_id=run.campaign_id, event=events.CONTENT_DELTA,
+                                         data={"job_id": run.job_id, "step_key": key, "text": "".join(parts)})
+                                    for key, parts in pending.items()])
 
     def _loop(self) -> None:
         while not self._closed.wait(self.run.settings.delta_interval):
