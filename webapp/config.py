@@ -98,6 +98,8 @@ def load_settings() -> dict:
         "HERALD_AI_TIMEOUT": float(os.environ.get("HERALD_AI_TIMEOUT", "60")),
         "HERALD_AI_MAX_RETRIES": _int("HERALD_AI_MAX_RETRIES", 3),
         "HERALD_AI_CONCURRENCY": _int("HERALD_AI_CONCURRENCY", 6),
+        # Ask the model to critique each piece (a second, short call per piece); off = rule-based score only.
+        "HERALD_AI_CRITIQUE": _bool("HERALD_AI_CRITIQUE", True),
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
         # Background jobs (seconds): lease a worker holds, heartbeat period, whole-job deadline,
         # first retry delay after a transient provider error (doubles per attempt).
