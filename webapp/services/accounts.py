@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
 from . import audit, teams
-from .access import Actor
+from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .passwords import hash_password, password_problem, verify_password
 
@@ -251,10 +251,9 @@ def issue_token(actor: Actor, name: str) -> tuple[ApiToken, str]:
 
 def revoke_token(actor: Actor, token_id) -> ApiToken:
     """Revoke one of the acting user's tokens. Someone else's token id is a NotFound."""
-    try:
-        key = int(token_id)
-    except (TypeError, ValueError):
-        raise NotFound("API token not found") from None
+    key = row_id(token_id)
+    if key is None:
+        raise NotFound("API token not found")
     token = db.session.scalar(select(ApiToken).where(ApiToken.id == key, ApiToken.user_id == actor.user_id,
                                                      ApiToken.revoked_at.is_(None)))
     if token is None:

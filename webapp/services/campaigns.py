@@ -20,7 +20,7 @@ from ..models import (
     Persona,
 )
 from ..models._types import utcnow
-from .access import Actor, get_scoped, require_role
+from .access import Actor, get_scoped, require_role, row_id
 from .currencies import is_currency
 from .errors import Conflict, NotFound, ValidationFailed
 from .pagination import BadQuery, Page, paginate
@@ -149,13 +149,10 @@ def normalise(data: dict) -> tuple[dict, dict[str, str]]:
             elif key == "persona_id":
                 if value in (None, ""):
                     value = None
-                elif isinstance(value, bool):
+                elif row_id(value) is None:  # also refuses booleans and ids past the column's range
                     raise ValueError("Choose one of your team's personas.")
                 else:
-                    try:
-                        value = int(value)
-                    except (TypeError, ValueError):
-                        raise ValueError("Choose one of your team's personas.") from None
+                    value = row_id(value)
             elif key in ("content_types", "platforms"):
                 if value is None:
                     value = []
@@ -299,10 +296,9 @@ def list_campaigns(actor: Actor, *, q=None, status=None, objective=None, persona
             raise BadQuery(f"Unknown objective {objective!r}.", {"objective": f"Use one of {', '.join(OBJECTIVES)}."})
         stmt = stmt.where(Campaign.objective == objective)
     if persona_id not in (None, ""):
-        try:
-            pid = int(persona_id)
-        except (TypeError, ValueError):
-            raise BadQuery("personaId must be a number.", {"persona_id": "Must be a persona id."}) from None
+        pid = row_id(persona_id)
+        if pid is None:
+            raise BadQuery("personaId must be a persona id.", {"persona_id": "Must be a persona id."})
         stmt = stmt.where(Campaign.persona_id == pid)
     sort = sort or "-updated_at"
     if sort not in SORT_CHOICES:
@@ -322,10 +318,9 @@ def _escape_like(text: str) -> str:
 def get_campaign(actor: Actor, campaign_id) -> Campaign:
     """The team's campaign with persona, content items and A/B tests loaded (3 queries, any size).
     NotFound for missing ids and other teams' ids alike."""
-    try:
-        key = int(campaign_id)
-    except (TypeError, ValueError):
-        raise NotFound("Campaign not found") from None
+    key = row_id(campaign_id)
+    if key is None:
+        raise NotFound("Campaign not found")
     campaign = db.session.scalar(
         select(Campaign)
         .where(Campaign.id == key, Campaign.team_id == actor.team_id)

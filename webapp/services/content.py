@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..ai.platforms import CONTENT_TYPE_PLATFORMS, check, is_valid_platform
 from ..extensions import db
 from ..models import AB_TEST_STATUSES, AB_TEST_TYPES, CONTENT_STATUSES, CONTENT_TYPES, ABTest, ContentItem
-from .access import Actor, require_role
+from .access import Actor, require_role, row_id
 from .campaigns import get_campaign_row
 from .errors import NotFound, ValidationFailed
 
@@ -143,10 +143,9 @@ def list_content(actor: Actor, campaign_id) -> list[ContentItem]:
 
 def get_content(actor: Actor, campaign_id, item_id) -> ContentItem:
     """One content item of the team's campaign; NotFound when either id is wrong or foreign."""
-    try:
-        cid, iid = int(campaign_id), int(item_id)
-    except (TypeError, ValueError):
-        raise NotFound("Content item not found") from None
+    cid, iid = row_id(campaign_id), row_id(item_id)
+    if cid is None or iid is None:
+        raise NotFound("Content item not found")
     item = db.session.scalar(_items_query(actor, cid).where(ContentItem.id == iid))
     if item is None:
         raise NotFound("Content item not found")
@@ -255,15 +254,11 @@ def _ab_normalise(data: dict) -> tuple[dict, dict[str, str]]:
         elif key in ("variant_a_id", "variant_b_id"):
             if value in (None, ""):
                 value = None
-            elif isinstance(value, bool) or not isinstance(value, (int, str)):
+            elif row_id(value) is None:  # also refuses booleans and ids past the column's range
                 errors[key] = "Must be a content item id."
                 continue
             else:
-                try:
-                    value = int(value)
-                except ValueError:
-                    errors[key] = "Must be a content item id."
-                    continue
+                value = row_id(value)
         elif key == "start_date":
             if value in (None, ""):
                 value = None
@@ -356,10 +351,9 @@ def list_ab_tests(actor: Actor, campaign_id) -> list[ABTest]:
 
 def get_ab_test(actor: Actor, campaign_id, test_id) -> ABTest:
     """One A/B test of the team's campaign; NotFound otherwise."""
-    try:
-        cid, tid = int(campaign_id), int(test_id)
-    except (TypeError, ValueError):
-        raise NotFound("A/B test not found") from None
+    cid, tid = row_id(campaign_id), row_id(test_id)
+    if cid is None or tid is None:
+        raise NotFound("A/B test not found")
     test = db.session.scalar(
         select(ABTest).where(ABTest.id == tid, ABTest.campaign_id == cid, ABTest.team_id == actor.team_id)
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import ROLES, Invite, Membership, Team, User
 from . import audit
-from .access import Actor, require_role
+from .access import Actor, require_role, row_id
 from .errors import Conflict, NotFound, ValidationFailed
 
 INVITE_DAYS = 7
@@ -25,10 +25,10 @@ def _hash(secret: str) -> str:
 
 
 def _id(value, what: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"{what} not found") from None
+    key = row_id(value)
+    if key is None:
+        raise NotFound(f"{what} not found")
+    return key
 
 
 def _role(role) -> str:
