@@ -34,6 +34,8 @@ class JsonForm(FlaskForm):
             if isinstance(value, bool):
                 if value:
                     pairs.append((name, "y"))
+            elif isinstance(value, float) and value.is_integer():
+                pairs.append((name, str(int(value))))  # JSON's 3.0 is the whole number 3, as JSON Schema says
             elif isinstance(value, (str, int, float)):
                 pairs.append((name, str(value)))
             else:

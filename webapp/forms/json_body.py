@@ -56,6 +56,8 @@ def _json_pairs(field, name: str, value) -> tuple[list[tuple[str, str]], str | N
     """formdata pairs for one JSON value, or a type error message."""
     if value is None:
         return [], None
+    if isinstance(value, float) and value.is_integer() and not isinstance(field, DecimalField):
+        value = int(value)  # JSON's 3.0 is the whole number 3 (JSON Schema agrees); "3.0" is no integer to WTForms
     if isinstance(field, BooleanField):
         if not isinstance(value, bool):
             return [], "Must be true or false."
