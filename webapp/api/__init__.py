@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed
 
 from ..auth import bearer_token, current_actor
 from ..extensions import csrf, limiter
@@ -35,11 +36,12 @@ CSRF_FREE_ENDPOINTS: set[str] = set()
 def _api_guard():
     # Browser (cookie) calls to the API need the CSRF token like any form; Bearer calls do not,
     # since a cross-site page cannot set the Authorization header.
-    if (request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token()
-            and request.endpoint not in CSRF_FREE_ENDPOINTS):
-        csrf.protect()
     if bearer_token():
         current_actor()  # resolve now so a bad token is a 401 before any body parsing
+    elif (request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in CSRF_FREE_ENDPOINTS
+            and current_actor() is not None):
+        # Only a logged-in browser has a session to forge; an anonymous write gets the view's 401.
+        csrf.protect()
 
 
 @bp.errorhandler(ServiceError)
@@ -57,6 +59,15 @@ def register(app):
     from . import auth, campaigns, content, jobs, meta, personas  # noqa: F401
 
     app.register_blueprint(bp)
+
+    @app.after_request
+    def _allow_header(response):
+        # RFC 9110: a 405 lists the methods the resource does support.
+        exc = request.routing_exception
+        if (response.status_code == 405 and wants_json() and isinstance(exc, MethodNotAllowed)
+                and exc.valid_methods and "Allow" not in response.headers):
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
 
 
 def wants_json() -> bool:
