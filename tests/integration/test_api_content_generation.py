@@ -84,8 +84,9 @@ def test_bad_input_is_422_with_field(app, api, campaign_id):
     assert items_of(app, campaign_id) == []
 
 
-def test_non_object_body_is_422(api):
-    assert api.post("/api/content/generate-email", json=[1, 2]).status_code == 422
+def test_non_object_body_is_400(api):
+    # Like every API body: malformed or non-object JSON is a 400 (field errors are 422).
+    assert api.post("/api/content/generate-email", json=[1, 2]).status_code == 400
 
 
 def test_platform_invalid_for_type_is_422(app, api, campaign_id):

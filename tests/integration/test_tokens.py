@@ -198,8 +198,8 @@ def test_api_tokens_list_create_revoke(factory, api_client):
     assert {t["name"] for t in listing["items"]} == {"bootstrap", "reporting"}
     assert all("token" not in t and "tokenHash" not in t for t in listing["items"])
     assert api.get("/api/auth/tokens?perPage=1&page=2").get_json()["items"][0]["name"] == "bootstrap"
-    assert api.get("/api/auth/tokens?perPage=0").status_code == 422
-    assert api.get("/api/auth/tokens?page=x").status_code == 422
+    assert api.get("/api/auth/tokens?perPage=0").status_code == 400  # a bad list query, as on every list
+    assert api.get("/api/auth/tokens?page=x").status_code == 400
     assert api.delete(f"/api/auth/tokens/{created['id']}").status_code == 204
     assert api_client(created["token"]).get("/api/auth/me").status_code == 401
     assert api.delete(f"/api/auth/tokens/{created['id']}").status_code == 404

@@ -7,7 +7,8 @@ from ..auth import require_actor
 from ..extensions import db
 from ..forms.accounts import LoginForm, RegisterForm, TokenForm, raise_if_invalid
 from ..services import accounts
-from ..services.errors import ServiceError, ValidationFailed
+from ..services.errors import ServiceError
+from ..services.pagination import parse_int
 from ..web.auth import login_rate_limits
 from . import CSRF_FREE_ENDPOINTS, bp
 from .openapi import operation
@@ -43,7 +44,8 @@ SCHEMAS: dict = {
     "Team": _TEAM,
     "LoginBody": {
         "type": "object",
-        "properties": {"email": {"type": "string", "format": "email"}, "password": {"type": "string"}},
+        "properties": {"email": {"type": "string", "format": "email", "maxLength": 254},
+                       "password": {"type": "string", "minLength": 1, "maxLength": 256}},
         "required": ["email", "password"],
     },
     "RegisterBody": {
@@ -161,7 +163,10 @@ def auth_me():
 
 @bp.get("/auth/tokens")
 @operation("The caller's live API tokens (secrets are never shown again)", tag="auth", response="ApiTokenList",
-           query={"page": "Page number, from 1", "perPage": "Items per page, 1–100 (default 50)"}, errors=(422,))
+           query={"page": {"type": "integer", "minimum": 1, "maximum": 10**9, "description": "Page number, from 1"},
+                  "perPage": {"type": "integer", "minimum": 1, "maximum": 100,
+                              "description": "Items per page, 1–100 (default 50)"}},
+           errors=(400,))
 def auth_tokens():
     tokens = accounts.list_tokens(require_actor())
     page, per_page = _page_args()
@@ -171,14 +176,9 @@ def auth_tokens():
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("perPage", 50))
-    except ValueError:
-        raise ValidationFailed("page and perPage must be whole numbers.",
-                               {"page": "Use a whole number."}) from None
-    if page < 1 or not 1 <= per_page <= 100:
-        raise ValidationFailed("page starts at 1; perPage is 1–100.", {"per_page": "Use 1–100."})
+    # The same rules (and 400 answers naming the parameter) as every other list.
+    page = parse_int(request.args.get("page"), "page", default=1, maximum=10**9)
+    per_page = parse_int(request.args.get("perPage"), "per_page", default=50, maximum=100)
     return page, per_page
 
 

@@ -22,6 +22,7 @@ from ..models import (
     PLATFORMS,
 )
 from ..services import campaigns, content, stats
+from ..services.access import MAX_ROW_ID
 from ..services.campaigns import SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
@@ -151,9 +152,14 @@ SCHEMAS: dict = {
         },
     },
     "CampaignInput": {
+        "type": "object", "required": ["name"],
+        "description": "A new campaign: `name` is required. Unknown and read-only keys are ignored.",
+        "properties": {**_CAMPAIGN_FIELDS, "keywords": {"oneOf": [{"type": "string", "maxLength": 1000}, _STR_LIST]}},
+    },
+    "CampaignUpdate": {
         "type": "object",
-        "description": "POST needs `name`; PUT changes only the fields sent (generationSettings too, key by key). "
-                       "Unknown and read-only keys are ignored.",
+        "description": "Changes only the fields sent (generationSettings too, key by key). Unknown and read-only "
+                       "keys are ignored.",
         "properties": {**_CAMPAIGN_FIELDS, "keywords": {"oneOf": [{"type": "string", "maxLength": 1000}, _STR_LIST]}},
     },
     "CampaignPage": _page_of("Campaign"),
@@ -170,9 +176,14 @@ SCHEMAS: dict = {
         },
     },
     "ContentItemInput": {
+        "type": "object", "required": ["contentType", "platform"],
+        "description": "A new content item: contentType and a platform that fits it are required. Score, "
+                       "violations and metadata are computed by Herald.",
+        "properties": {**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30}, {"type": "string"}]}},
+    },
+    "ContentItemUpdate": {
         "type": "object",
-        "description": "POST needs contentType and platform; PUT changes only the fields sent. Score, violations "
-                       "and metadata are computed by Herald.",
+        "description": "Changes only the fields sent (re-checked and re-scored).",
         "properties": {**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30}, {"type": "string"}]}},
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
@@ -184,8 +195,13 @@ SCHEMAS: dict = {
                        "createdAt": _DATETIME},
     },
     "ABTestInput": {
-        "type": "object", "description": "POST needs name (or the seed's testName); PUT changes only the fields sent.",
-        "properties": {**_AB_FIELDS, "testName": {"type": "string", "maxLength": 120}},
+        "type": "object", "description": "A new A/B test: name (or the seed's testName) is required.",
+        "anyOf": [{"required": ["name"]}, {"required": ["testName"]}],
+        "properties": {**_AB_FIELDS, "testName": {"type": "string", "minLength": 1, "maxLength": 120}},
+    },
+    "ABTestUpdate": {
+        "type": "object", "description": "Changes only the fields sent.",
+        "properties": {**_AB_FIELDS, "testName": {"type": "string", "minLength": 1, "maxLength": 120}},
     },
     "ABTestList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"}}}},
@@ -215,10 +231,11 @@ SCHEMAS: dict = {
 STATS_MAPS = frozenset({"by_status", "by_objective", "content_by_type", "content_by_platform", "budget_by_currency"})
 LIST_QUERY = {
     "q": "Search name, description and keywords.",
-    "status": "Filter: " + " | ".join(CAMPAIGN_STATUSES),
-    "objective": "Filter: " + " | ".join(OBJECTIVES),
-    "personaId": "Filter: campaigns targeting this persona.",
-    "sort": "One of " + ", ".join(SORT_CHOICES) + " (default -updated_at).",
+    "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES), "description": "Filter by status."},
+    "objective": {"type": "string", "enum": list(OBJECTIVES), "description": "Filter by objective."},
+    "personaId": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
+                  "description": "Filter: campaigns targeting this persona."},
+    "sort": {"type": "string", "enum": list(SORT_CHOICES), "description": "Sort order (default -updated_at)."},
     **PAGE_QUERY,
 }
 
@@ -298,7 +315,7 @@ def get_campaign(campaign_id: int):
 
 
 @bp.put("/campaigns/<int:campaign_id>")
-@operation("Update a campaign (only the fields sent change)", tag="campaigns", body="CampaignInput",
+@operation("Update a campaign (only the fields sent change)", tag="campaigns", body="CampaignUpdate",
            response="Campaign", errors=WRITE_ERRORS)
 def update_campaign(campaign_id: int):
     actor = require_actor()
@@ -364,7 +381,7 @@ def get_content(campaign_id: int, item_id: int):
 
 @bp.put("/campaigns/<int:campaign_id>/content/<int:item_id>")
 @operation("Update a content item (only the fields sent change; re-checked and re-scored)", tag="content items",
-           body="ContentItemInput", response="ContentItem", errors=WRITE_ERRORS)
+           body="ContentItemUpdate", response="ContentItem", errors=WRITE_ERRORS)
 def update_content(campaign_id: int, item_id: int):
     actor = require_actor()
     form = ContentItemForm.from_json(json_object())
@@ -385,11 +402,20 @@ def delete_content(campaign_id: int, item_id: int):
 
 # --- A/B tests --------------------------------------------------------------------------------
 
-def _ab_payload() -> dict:
+def _ab_write(service, *ids):
+    """Call an A/B test write service with the body. The seed calls `name` testName: accept it, and
+    name it in field errors when that is what the client sent."""
     payload = json_object()
-    if "test_name" in payload:  # the seed's name for it
+    alias = "test_name" in payload and "name" not in payload
+    if "test_name" in payload:
         payload.setdefault("name", payload.pop("test_name"))
-    return payload
+    try:
+        return service(require_actor(), *ids, payload)
+    except ValidationFailed as exc:
+        if not alias or "name" not in exc.fields:
+            raise
+        fields = {("test_name" if k == "name" else k): v for k, v in exc.fields.items()}
+        raise ValidationFailed(exc.message, fields, **exc.extra) from None
 
 
 @bp.get("/campaigns/<int:campaign_id>/ab-tests")
@@ -402,7 +428,7 @@ def list_ab_tests(campaign_id: int):
 @operation("Record an A/B test between two content items of the campaign", tag="ab tests", body="ABTestInput",
            response="ABTest", status=201, errors=WRITE_ERRORS)
 def create_ab_test(campaign_id: int):
-    test = content.create_ab_test(require_actor(), campaign_id, _ab_payload())
+    test = _ab_write(content.create_ab_test, campaign_id)
     body = _ab(test)
     db.session.commit()
     return body, 201, {"Location": url_for("api.get_ab_test", campaign_id=test.campaign_id, test_id=test.id)}
@@ -415,10 +441,10 @@ def get_ab_test(campaign_id: int, test_id: int):
 
 
 @bp.put("/campaigns/<int:campaign_id>/ab-tests/<int:test_id>")
-@operation("Update an A/B test (only the fields sent change)", tag="ab tests", body="ABTestInput",
+@operation("Update an A/B test (only the fields sent change)", tag="ab tests", body="ABTestUpdate",
            response="ABTest", errors=WRITE_ERRORS)
 def update_ab_test(campaign_id: int, test_id: int):
-    test = content.update_ab_test(require_actor(), campaign_id, test_id, _ab_payload())
+    test = _ab_write(content.update_ab_test, campaign_id, test_id)
     body = _ab(test)
     db.session.commit()
     return body

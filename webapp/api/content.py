@@ -1,8 +1,9 @@
 """Content API: AI status and generation at the seed's paths (/api/content/...)."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
+from ..ai.platforms import CONTENT_TYPE_PLATFORMS
 from ..ai.types import AIError
 from ..auth import require_actor
 from ..extensions import db
@@ -16,7 +17,8 @@ from ..services.usage import MAX_BATCH, MAX_COUNT
 from . import bp
 from .errors import error_response
 from .openapi import operation
-from .wire import from_wire, to_wire
+from .personas import json_object
+from .wire import to_wire
 
 _ID = {"type": "integer", "minimum": 1}
 _OPTIONS = {
@@ -33,14 +35,21 @@ _USAGE = {
         "resetsAt": {"type": "string", "format": "date-time"},
     },
 }
-SCHEMAS: dict = {
-    "GenerateRequest": {
+def _generate_request(content_type: str) -> dict:
+    # Each endpoint writes one content type, so its platforms are the ones that type fits.
+    return {
         "type": "object", "required": ["campaignId"],
-        "properties": {"campaignId": _ID, "platform": {"type": "string", "enum": list(PLATFORMS),
-                                                      "description": "Must fit the content type; default: the "
-                                                                     "campaign's first fitting platform."},
+        "properties": {"campaignId": _ID,
+                       "platform": {"type": "string", "enum": list(CONTENT_TYPE_PLATFORMS[content_type]),
+                                    "description": "Default: the campaign's first platform that fits."},
                        **_OPTIONS},
-    },
+    }
+
+
+SCHEMAS: dict = {
+    "EmailGenerateRequest": _generate_request("email"),
+    "SocialGenerateRequest": _generate_request("social_post"),
+    "AdCopyGenerateRequest": _generate_request("ad_copy"),
     "VariationsRequest": {
         "type": "object", "required": ["contentId"],
         "properties": {"contentId": {**_ID, "description": "The item to vary (A/B); variants join its group."},
@@ -133,10 +142,8 @@ def _ai_unavailable(exc):
 
 
 def _body() -> dict:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationFailed("Send a JSON object as the request body.")
-    return from_wire(payload)
+    # One rule for every API body: missing, malformed or non-object JSON is a 400.
+    return json_object()
 
 
 def _items_response(items, status: int = 201):
@@ -168,21 +175,21 @@ def _generate(content_type: str):
 
 @bp.post("/content/generate-email")
 @operation("Write marketing email(s) for a campaign and save them as content items", tag="content",
-           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="EmailGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
 def generate_email():
     return _generate("email")
 
 
 @bp.post("/content/generate-social")
 @operation("Write social post(s) for a campaign and save them as content items", tag="content",
-           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="SocialGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
 def generate_social():
     return _generate("social_post")
 
 
 @bp.post("/content/generate-ad-copy")
 @operation("Write ad copy for a campaign and save it as content items", tag="content",
-           body="GenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="AdCopyGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
 def generate_ad_copy():
     return _generate("ad_copy")
 
@@ -229,8 +236,8 @@ def _batch_items(value) -> list[dict]:
 @bp.post("/content/batch-generate")
 @operation("Write several content types/platforms for a campaign now (201), or queue them with "
            "\"async\": true (202 + job reference) when the job system is available", tag="content",
-           body="BatchGenerateRequest", response="GeneratedContent", status=201,
-           errors=_GENERATE_ERRORS)
+           body="BatchGenerateRequest", response="GeneratedContent", status=201, also={202: "JobReference"},
+           errors=(*_GENERATE_ERRORS, 409))
 def batch_generate():
     actor = require_actor()
     body = _body()

@@ -19,17 +19,20 @@ def operation(
     body: str | None = None,
     response: str | dict | None = None,
     status: int = 200,
-    query: dict[str, str] | None = None,
+    query: dict[str, str | dict] | None = None,
     public: bool = False,
     errors: tuple[int, ...] = (),
+    also: dict[int, str | dict] | None = None,
 ) -> Callable:
     """Attach an OpenAPI operation to a view. `body`/`response` name a schema in a module's SCHEMAS
-    (or give an inline schema); `query` maps parameter name → description."""
+    (or give an inline schema); `query` maps parameter name → description, or → a JSON Schema with a
+    "description" (so a client, and schemathesis, know a parameter is a number, flag or enum);
+    `also` adds other success answers (status → schema), e.g. a 202 beside a 201."""
 
     def wrap(view):
         view._openapi = {
             "summary": summary, "tag": tag, "body": body, "response": response, "status": status,
-            "query": query or {}, "public": public, "errors": errors,
+            "query": query or {}, "public": public, "errors": errors, "also": also or {},
         }
         return view
 
@@ -44,6 +47,21 @@ def _schema_ref(schema):
             return {"type": "array", "items": {"$ref": f"#/components/schemas/{schema[:-2]}"}}
         return {"$ref": f"#/components/schemas/{schema}"}
     return schema
+
+
+def _query_param(name: str, spec: str | dict) -> dict:
+    if isinstance(spec, str):
+        return {"name": name, "in": "query", "required": False, "description": spec, "schema": {"type": "string"}}
+    schema = {k: v for k, v in spec.items() if k != "description"}
+    return {"name": name, "in": "query", "required": False, "description": spec.get("description", ""),
+            "schema": schema}
+
+
+def _success(summary: str, schema, code: int) -> dict:
+    # A 204 has no body at all, so it documents no media type.
+    if code == 204 or schema == {"type": "null"}:
+        return {"description": summary}
+    return {"description": summary, "content": {"application/json": {"schema": _schema_ref(schema)}}}
 
 
 def build_document(app: Flask) -> dict:
@@ -78,14 +96,11 @@ def build_document(app: Flask) -> dict:
                  "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
                 for conv, n in _RULE_ARG_TYPED.findall(rule.rule)
             ]
-            params += [
-                {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
-                for n, d in op["query"].items()
-            ]
-            responses = {str(op["status"]): {
-                "description": op["summary"],
-                "content": {"application/json": {"schema": _schema_ref(op["response"])}},
-            }}
+            params += [_query_param(n, d) for n, d in op["query"].items()]
+            responses = {
+                str(code): _success(op["summary"], schema, code)
+                for code, schema in sorted({op["status"]: op["response"], **op["also"]}.items())
+            }
             codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
             if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
                 codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one

@@ -41,8 +41,13 @@ SCHEMAS: dict = {
         },
     },
     "PersonaInput": {
+        "type": "object", "required": ["name"],
+        "description": "A new persona: `name` is required. Unknown and read-only keys are ignored.",
+        "properties": _PERSONA_FIELDS,
+    },
+    "PersonaUpdate": {
         "type": "object",
-        "description": "POST needs `name`; PUT changes only the fields sent. Unknown and read-only keys are ignored.",
+        "description": "Changes only the fields sent. Unknown and read-only keys are ignored.",
         "properties": _PERSONA_FIELDS,
     },
     "PersonaPage": {
@@ -55,7 +60,10 @@ SCHEMAS: dict = {
         },
     },
 }
-PAGE_QUERY = {"page": "Page number, from 1.", "perPage": "Items per page, 1–100 (default 20)."}
+PAGE_QUERY = {
+    "page": {"type": "integer", "minimum": 1, "maximum": 10**9, "description": "Page number, from 1."},
+    "perPage": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Items per page, 1–100 (default 20)."},
+}
 WRITE_ERRORS = (400, 403, 404, 413, 422)
 
 
@@ -94,7 +102,8 @@ def _persona(persona) -> dict:
 
 @bp.get("/personas")
 @operation("List the team's personas", tag="personas", response="PersonaPage", errors=(400,),
-           query={"q": "Search name and role.", "includeArchived": "true to include archived personas.",
+           query={"q": "Search name and role.",
+                  "includeArchived": {"type": "boolean", "description": "true to include archived personas."},
                   **PAGE_QUERY})
 def list_personas():
     actor = require_actor()
@@ -124,7 +133,7 @@ def get_persona(persona_id: int):
 
 
 @bp.put("/personas/<int:persona_id>")
-@operation("Update a persona (only the fields sent change)", tag="personas", body="PersonaInput",
+@operation("Update a persona (only the fields sent change)", tag="personas", body="PersonaUpdate",
            response="Persona", errors=WRITE_ERRORS)
 def update_persona(persona_id: int):
     actor = require_actor()
