@@ -153,6 +153,8 @@ def _mutations(schema: dict, ids: dict):
         types = _types(sub)
         if "string" in types:
             yield f"{name}=100k chars", {**base, name: HUGE_TEXT}, name
+            if not types & {"integer", "number"}:
+                yield f"{name}=number", {**base, name: 12345}, name
         if "enum" in sub or ("string" in types and "format" in sub and sub["format"] == "date"):
             yield f"{name}=unknown enum", {**base, name: "no-such-value"}, name
         if types & {"integer", "number"}:
@@ -344,6 +346,19 @@ def test_token_list_paging_takes_empty_values_as_defaults(world):
     assert r.status_code == 200 and r.get_json()["perPage"] == 50
     error = _assert_error(world.api.get("/api/auth/tokens?perPage=x"), 400)
     assert error["fields"] == {"perPage": "Must be a whole number."}
+
+
+def test_text_fields_refuse_numbers_and_take_null_as_empty(world):
+    # The accounts/generation forms used to turn 5 into "5"; every other form already said "Must be text".
+    r = world.api.post("/api/auth/tokens", json={"name": 5})
+    assert _assert_error(r, 422)["fields"] == {"name": "Must be text."}
+    r = world.api.post("/api/content/generate-email", json={"campaignId": world.ids["campaign_id"], "tone": 5})
+    assert _assert_error(r, 422)["fields"] == {"tone": "Must be text."}
+    # The document says optional text may be null, and the server agrees (null reads as empty).
+    assert SCHEMAS["PersonaInput"]["properties"]["voiceNotes"]["type"] == ["string", "null"]
+    assert SCHEMAS["PersonaInput"]["properties"]["name"]["type"] == "string"
+    r = world.api.put(f"/api/personas/{world.ids['persona_id']}", json={"voiceNotes": None})
+    assert r.status_code == 200 and r.get_json()["voiceNotes"] == ""
 
 
 def test_the_document_says_what_the_server_does():

@@ -23,11 +23,11 @@ from ..models import (
 )
 from ..services import campaigns, content, stats
 from ..services.access import MAX_ROW_ID
-from ..services.campaigns import SETTINGS_FIELDS, SORT_CHOICES
+from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from . import bp
-from .openapi import operation
+from .openapi import nullable_text, operation
 from .personas import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
 from .wire import camel, to_wire
 
@@ -52,7 +52,8 @@ _SETTINGS = {
     },
 }
 _CAMPAIGN_FIELDS = {
-    "personaId": {"type": ["integer", "null"], "description": "One of the team's (unarchived) personas."},
+    "personaId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
+                  "description": "One of the team's (unarchived) personas."},
     "name": {"type": "string", "minLength": 1, "maxLength": 120},
     "description": {"type": "string", "maxLength": 5000},
     "objective": {"type": "string", "enum": list(OBJECTIVES)},
@@ -68,6 +69,9 @@ _CAMPAIGN_FIELDS = {
                                                                       "and joined with \", \")."},
     "generationSettings": _SETTINGS,
 }
+# Herald alone sets generating and failed; a client may choose the rest (transitions still apply).
+_INPUT_STATUS = {"status": {"type": "string", "enum": list(MANUAL_STATUSES),
+                            "description": "draft, active or completed, following the allowed transitions."}}
 _METADATA = {
     "type": "object",
     "properties": {
@@ -96,16 +100,19 @@ _CONTENT_FIELDS = {
     "variantGroup": {"type": ["string", "null"], "maxLength": 36},
 }
 _RESULTS = {
-    "type": "object",
-    "properties": {v: {"type": "object", "properties": {m: {"type": "integer", "minimum": 0}
-                                                         for m in content.RESULT_METRICS}} for v in ("a", "b")},
+    "type": "object", "additionalProperties": False,
+    "properties": {v: {"type": "object", "additionalProperties": False,
+                       "properties": {m: {"type": "integer", "minimum": 0, "maximum": 10**12}
+                                      for m in content.RESULT_METRICS}} for v in ("a", "b")},
 }
 _AB_FIELDS = {
     "name": {"type": "string", "minLength": 1, "maxLength": 120},
     "testType": {"type": "string", "enum": list(AB_TEST_TYPES)},
     "status": {"type": "string", "enum": list(AB_TEST_STATUSES)},
-    "variantAId": {"type": ["integer", "null"], "description": "A content item of the same campaign."},
-    "variantBId": {"type": ["integer", "null"], "description": "Another content item of the same campaign."},
+    "variantAId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
+                   "description": "A content item of the same campaign."},
+    "variantBId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
+                   "description": "Another content item of the same campaign."},
     "startDate": _DATE,
     "results": _RESULTS,
     "winner": {"type": ["string", "null"], "enum": ["a", "b", None]},
@@ -154,13 +161,15 @@ SCHEMAS: dict = {
     "CampaignInput": {
         "type": "object", "required": ["name"],
         "description": "A new campaign: `name` is required. Unknown and read-only keys are ignored.",
-        "properties": {**_CAMPAIGN_FIELDS, "keywords": {"oneOf": [{"type": "string", "maxLength": 1000}, _STR_LIST]}},
+        "properties": nullable_text({**_CAMPAIGN_FIELDS, **_INPUT_STATUS, "keywords": {"oneOf": [
+            {"type": ["string", "null"], "maxLength": 1000}, _STR_LIST]}}),
     },
     "CampaignUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (generationSettings too, key by key). Unknown and read-only "
                        "keys are ignored.",
-        "properties": {**_CAMPAIGN_FIELDS, "keywords": {"oneOf": [{"type": "string", "maxLength": 1000}, _STR_LIST]}},
+        "properties": nullable_text({**_CAMPAIGN_FIELDS, **_INPUT_STATUS, "keywords": {"oneOf": [
+            {"type": ["string", "null"], "maxLength": 1000}, _STR_LIST]}}),
     },
     "CampaignPage": _page_of("Campaign"),
     "ContentItem": {
@@ -179,12 +188,14 @@ SCHEMAS: dict = {
         "type": "object", "required": ["contentType", "platform"],
         "description": "A new content item: contentType and a platform that fits it are required. Score, "
                        "violations and metadata are computed by Herald.",
-        "properties": {**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30}, {"type": "string"}]}},
+        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30},
+                                                                               {"type": ["string", "null"]}]}}),
     },
     "ContentItemUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (re-checked and re-scored).",
-        "properties": {**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30}, {"type": "string"}]}},
+        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30},
+                                                                               {"type": ["string", "null"]}]}}),
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"}}}},

@@ -23,7 +23,7 @@ from .wire import to_wire
 _ID = {"type": "integer", "minimum": 1}
 _OPTIONS = {
     "personaId": {**_ID, "description": "Write for this persona instead of the campaign's."},
-    "tone": {"type": "string", "maxLength": 60, "description": "Overrides the campaign's tone."},
+    "tone": {"type": ["string", "null"], "maxLength": 60, "description": "Overrides the campaign's tone."},
     "count": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
 }
 _USAGE = {

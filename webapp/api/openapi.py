@@ -39,6 +39,18 @@ def operation(
     return wrap
 
 
+def nullable_text(properties: dict, *, keep: tuple[str, ...] = ()) -> dict:
+    """Input properties where optional free text may also be null (read as empty, as the forms do):
+    plain strings without an enum or a minimum length; `keep` names fields left as they are."""
+    out = {}
+    for name, schema in properties.items():
+        if (name not in keep and schema.get("type") == "string" and "enum" not in schema
+                and not schema.get("minLength") and "format" not in schema):
+            schema = {**schema, "type": ["string", "null"]}
+        out[name] = schema
+    return out
+
+
 def _schema_ref(schema):
     if schema is None:
         return {"type": "object"}

@@ -12,7 +12,7 @@ from ..services import personas
 from ..services.errors import ServiceError
 from ..services.pagination import BadQuery
 from . import bp
-from .openapi import operation
+from .openapi import nullable_text, operation
 from .wire import from_wire, to_wire
 
 _TEXT = {"type": "string"}
@@ -43,12 +43,12 @@ SCHEMAS: dict = {
     "PersonaInput": {
         "type": "object", "required": ["name"],
         "description": "A new persona: `name` is required. Unknown and read-only keys are ignored.",
-        "properties": _PERSONA_FIELDS,
+        "properties": nullable_text(_PERSONA_FIELDS),
     },
     "PersonaUpdate": {
         "type": "object",
         "description": "Changes only the fields sent. Unknown and read-only keys are ignored.",
-        "properties": _PERSONA_FIELDS,
+        "properties": nullable_text(_PERSONA_FIELDS),
     },
     "PersonaPage": {
         "type": "object", "required": ["items", "page", "perPage", "total"],

@@ -34,6 +34,8 @@ class JsonForm(FlaskForm):
             if isinstance(value, bool):
                 if value:
                     pairs.append((name, "y"))
+            elif isinstance(value, (int, float)) and _is_text(cls, name):
+                errors[name] = "Must be text."
             elif isinstance(value, float) and value.is_integer():
                 pairs.append((name, str(int(value))))  # JSON's 3.0 is the whole number 3, as JSON Schema says
             elif isinstance(value, (str, int, float)):
@@ -51,6 +53,13 @@ class JsonForm(FlaskForm):
                 self._fields[name].errors = [message]
                 ok = False
         return ok
+
+
+def _is_text(form_class, name: str) -> bool:
+    """Whether the form's field `name` holds text (password, hidden and text fields alike)."""
+    unbound = getattr(form_class, name, None)
+    field_class = getattr(unbound, "field_class", None)
+    return isinstance(field_class, type) and issubclass(field_class, StringField)
 
 
 def field_errors(form: FlaskForm) -> dict[str, str]:
