@@ -387,3 +387,20 @@ def test_the_document_says_what_the_server_does():
     assert {"201", "202", "409"} <= set(batch)
     assert paths["/api/auth/login"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/LoginBody"} and SCHEMAS["LoginBody"]["properties"]["password"]["minLength"] == 1
+
+
+def test_booleans_are_no_text_or_number_and_counts_may_be_whole_floats(world):
+    # {"tone": false} used to be dropped silently and {"tone": true} became "y".
+    cid = world.ids["campaign_id"]
+    for value in (True, False):
+        r = world.api.post("/api/content/generate-email", json={"campaignId": cid, "tone": value})
+        assert _assert_error(r, 422)["fields"] == {"tone": "Must be text."}
+        r = world.api.post("/api/content/generate-email", json={"campaignId": cid, "count": value})
+        assert _assert_error(r, 422)["fields"] == {"count": "Must be a number."}
+    url = f"/api/campaigns/{cid}/ab-tests/{world.ids['test_id']}"
+    for bad in (1.5, -1, 10**13, True, "3"):
+        r = world.api.put(url, json={"results": {"a": {"sent": bad}}})
+        assert "results" in _assert_error(r, 422)["fields"], bad
+    r = world.api.put(url, json={"results": {"a": {"sent": 100.0, "opens": 40}}})
+    assert r.status_code == 200 and r.get_json()["results"]["a"] == {"sent": 100, "opens": 40}
+    world.api.put(url, json={"results": {}})  # leave the shared test as it was

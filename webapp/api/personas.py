@@ -23,7 +23,8 @@ _PERSONA_FIELDS = {
     "goals": {"type": "string", "maxLength": 4000},
     "painPoints": {"type": "string", "maxLength": 4000},
     "objections": {"type": "string", "maxLength": 4000},
-    "preferredChannels": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)}, "uniqueItems": True},
+    "preferredChannels": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)},
+                          "description": "In the order given; repeats are dropped."},
     "voiceNotes": {"type": "string", "maxLength": 4000},
 }
 SCHEMAS: dict = {

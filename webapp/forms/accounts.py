@@ -31,10 +31,15 @@ class JsonForm(FlaskForm):
                 continue
             if value is None:
                 continue
+            kind = _field_class(cls, name)
             if isinstance(value, bool):
-                if value:
+                if kind is not None and not issubclass(kind, BooleanField):
+                    errors[name] = ("Must be text." if issubclass(kind, StringField) else
+                                    "Must be a number." if issubclass(kind, IntegerField) else
+                                    "Send a single text or number value here.")
+                elif value:
                     pairs.append((name, "y"))
-            elif isinstance(value, (int, float)) and _is_text(cls, name):
+            elif isinstance(value, (int, float)) and kind is not None and issubclass(kind, StringField):
                 errors[name] = "Must be text."
             elif isinstance(value, float) and value.is_integer():
                 pairs.append((name, str(int(value))))  # JSON's 3.0 is the whole number 3, as JSON Schema says
@@ -55,11 +60,10 @@ class JsonForm(FlaskForm):
         return ok
 
 
-def _is_text(form_class, name: str) -> bool:
-    """Whether the form's field `name` holds text (password, hidden and text fields alike)."""
-    unbound = getattr(form_class, name, None)
-    field_class = getattr(unbound, "field_class", None)
-    return isinstance(field_class, type) and issubclass(field_class, StringField)
+def _field_class(form_class, name: str) -> type | None:
+    """The class of the form's field `name` (None for keys the form does not know)."""
+    field_class = getattr(getattr(form_class, name, None), "field_class", None)
+    return field_class if isinstance(field_class, type) else None
 
 
 def field_errors(form: FlaskForm) -> dict[str, str]:

@@ -278,7 +278,7 @@ def _ab_normalise(data: dict) -> tuple[dict, dict[str, str]]:
             if problem:
                 errors[key] = problem
                 continue
-            value = {v: {m: value[v][m] for m in RESULT_METRICS if m in value[v]} for v in value}
+            value = {v: {m: _count(value[v][m]) for m in RESULT_METRICS if m in value[v]} for v in value}
         elif key == "winner":
             if value in (None, ""):
                 value = None
@@ -297,13 +297,22 @@ def _ab_normalise(data: dict) -> tuple[dict, dict[str, str]]:
     return clean, errors
 
 
+def _count(n) -> int | None:
+    """A result count: a whole number from 0 to 10**12 (JSON's 3.0 is 3), else None."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return None
+    if isinstance(n, float) and not n.is_integer():  # also NaN and the infinities
+        return None
+    return int(n) if 0 <= n <= 10**12 else None
+
+
 def _results_problem(value) -> str | None:
     if not isinstance(value, dict) or not set(value) <= {"a", "b"}:
         return "Results must be an object with \"a\" and/or \"b\" entries."
     for variant in value.values():
         if not isinstance(variant, dict) or not set(variant) <= set(RESULT_METRICS):
             return f"Each variant's results may hold {', '.join(RESULT_METRICS)}."
-        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > 10**12 for n in variant.values()):
+        if any(_count(n) is None for n in variant.values()):
             return "Result counts must be whole numbers ≥ 0."
     return None
 
