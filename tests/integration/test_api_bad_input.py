@@ -294,9 +294,10 @@ def test_huge_ids_in_bodies_are_field_errors(world):
     _assert_error(r, 404)
 
 
-def test_whole_numbers_sent_as_floats_are_accepted(app, factory, api_client):
-    # JSON Schema's integer includes 3.0, and JavaScript clients send what they computed.
-    api = api_client(factory.token(factory.user()))
+def test_whole_numbers_sent_as_floats_are_accepted(world):
+    # JSON Schema's integer includes 3.0, and JavaScript clients send what they computed. (A team of its
+    # own in the module's app: a second app would truncate the shared PostgreSQL database.)
+    api = ApiClient(world.app, world.factory.token(world.factory.user()))
     persona = api.post("/api/personas", json={"name": "Float Fiona"}).get_json()
     campaign = api.post("/api/campaigns", json={"name": "Floats", "personaId": float(persona["id"]),
                                                 "generationSettings": {"creativityLevel": 7.0}})
@@ -328,10 +329,13 @@ def test_nan_and_infinity_are_refused(world):
         assert "budget" in fields and "generationSettings.creativityLevel" in fields, fields
 
 
-def test_anonymous_write_is_401_not_a_csrf_400(tmp_path):
+def test_anonymous_write_is_401_not_a_csrf_400(world):
     # CSRF guards a logged-in browser's session; with no session at all the answer is "log in".
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    r = app.test_client().post("/api/personas", json={"name": "Anon"})
+    world.app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        r = world.app.test_client().post("/api/personas", json={"name": "Anon"})
+    finally:
+        world.app.config["WTF_CSRF_ENABLED"] = False
     assert _assert_error(r, 401)["code"] == "unauthorized"
 
 
