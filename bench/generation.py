@@ -90,27 +90,59 @@ loopback._content_for = _content_for
 loopback._Handler._stream = _stream
 
 
+def _serve_openai(ready, stop, sent_out, delay: float, token_delay: float) -> None:
+    """Child process: the loopback OpenAI-compatible server, as a provider would be — its own process."""
+    server = loopback.OpenAIServer().start()
+    server.script(*[f"ok:delay={delay}:token_delay={token_delay}"] * 200)
+    ready.put(server.base_url)
+    stop.wait()
+    sent_out.put(dict(SENT))
+    server.stop()
+
+
+def _serve_web(ready, stop, env: dict) -> None:
+    """Child process: the web app (werkzeug, threaded, websockets included) — its own process, as
+    gunicorn runs it, so its poller and sockets do not share a GIL with the server or the client."""
+    os.environ.update(env)
+
+    from werkzeug.serving import make_server
+
+    from webapp import create_app
+
+    app = create_app({"HERALD_AI_CRITIQUE": False, "RATELIMIT_ENABLED": False})
+    web = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    ready.put(web.server_port)
+    stop.wait()
+    web.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--delay", type=float, default=0.3, help="seconds each call waits before streaming")
     parser.add_argument("--token-delay", type=float, default=0.01, help="seconds between streamed chunks")
-    parser.add_argument("--concurrency", type=int, default=6)
+    parser.add_argument("--concurrency", type=int, default=12, help="HERALD_AI_CONCURRENCY (default 12)")
     parser.add_argument("--dump", help="write the per-marker send/arrival times to this JSON file")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="herald-bench-"))
-    server = loopback.OpenAIServer().start()
-    server.script(*[f"ok:delay={args.delay}:token_delay={args.token_delay}"] * 200)
+    import multiprocessing
+
+    mp = multiprocessing.get_context("spawn")
+    server_ready, server_stop, sent_out = mp.Queue(), mp.Event(), mp.Queue()
+    server_proc = mp.Process(target=_serve_openai, args=(server_ready, server_stop, sent_out, args.delay,
+                                                         args.token_delay), daemon=True)
+    server_proc.start()
+    server_url = server_ready.get(timeout=60)
     env_settings = {
         "HERALD_INSTANCE_PATH": str(tmp), "SECRET_KEY": "bench-secret", "DATABASE_URL": f"sqlite:///{tmp}/herald.db",
-        "HERALD_HUEY_PATH": str(tmp / "huey.db"), "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-bench",
+        "HERALD_HUEY_PATH": str(tmp / "huey.db"), "OPENAI_BASE_URL": server_url, "OPENAI_API_KEY": "sk-bench",
         "HERALD_AI_CONCURRENCY": str(args.concurrency), "HERALD_LOG_LEVEL": "WARNING", "HERALD_AI_MAX_RETRIES": "0",
     }
     for key in [k for k in os.environ if k.startswith(("HERALD_", "OPENAI_")) or k in ("REDIS_URL", "DATABASE_URL")]:
         del os.environ[key]
     os.environ.update(env_settings)
 
-    from werkzeug.serving import make_server
 
     from tests.helpers.fixtures_jobs import WSClient, session_cookie
     from webapp import create_app
@@ -137,16 +169,26 @@ def main() -> None:
         cookie = session_cookie(app, user)
         campaign_id, team_id = campaign.id, actor.team_id
 
-        # One call's time: the same writer, one streamed piece, no job system around it.
+        # One call's time: the same writer streaming each planned piece alone, no job system around
+        # it. Pieces differ in length (an email streams longer than a post), so the job is compared
+        # with the slowest of them — the least a job writing them all at once can take — and the median.
         writer = generation.writer_for(app.config)
-        brief = generation.build_brief(campaign, None, content_type="social_post", platform="linkedin")
-        t0 = time.perf_counter()
-        writer.stream(brief, lambda _text: None)
-        one_call = time.perf_counter() - t0
+        singles = []
+        for content_type, platform in planned:
+            brief = generation.build_brief(campaign, None, content_type=content_type, platform=platform)
+            t0 = time.perf_counter()
+            writer.stream(brief, lambda _text: None)
+            singles.append(time.perf_counter() - t0)
+        singles.sort()
+        one_call, median_call = singles[-1], singles[len(singles) // 2]
     SENT.clear()
 
-    web = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    with app.app_context():
+        db.engine.dispose()  # the web child opens its own connections
+    web_ready, web_stop = mp.Queue(), mp.Event()
+    web_proc = mp.Process(target=_serve_web, args=(web_ready, web_stop, dict(env_settings)), daemon=True)
+    web_proc.start()
+    web_port = web_ready.get(timeout=60)
     worker_env = {**os.environ, "PYTHONPATH": str(ROOT), "HERALD_AI_CRITIQUE": "0"}
     worker = subprocess.Popen([str(Path(sys.executable).with_name("huey_consumer")), "tasks.huey", "-w", "2",
                                "-k", "thread", "-d", "0.05", "-m", "0.2"], cwd=ROOT, env=worker_env,
@@ -166,7 +208,7 @@ def main() -> None:
         SENT.clear()
         with app.app_context():
             cursor = store.latest_id()
-        sock = WSClient(f"ws://127.0.0.1:{web.server_port}/ws/campaigns/{campaign_id}?after={cursor}", cookie=cookie)
+        sock = WSClient(f"ws://127.0.0.1:{web_port}/ws/campaigns/{campaign_id}?after={cursor}", cookie=cookie)
         texts: dict[str, str] = {}
         arrived: dict[str, float] = {}
         with app.app_context():
@@ -193,6 +235,8 @@ def main() -> None:
             done = f'data-job-id="{job_id}" data-status="succeeded"' in message or \
                 f'data-job-id="{job_id}" data-status="failed"' in message
         total = time.perf_counter() - t_start
+        server_stop.set()
+        SENT.update(sent_out.get(timeout=30))
         with app.app_context():
             row = db.session.get(Job, job_id)
             written = db.session.query(ContentItem).filter_by(job_id=job_id).count()
@@ -206,16 +250,19 @@ def main() -> None:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
-        web.shutdown()
-        server.stop()
+        web_stop.set()
+        server_stop.set()
+        web_proc.join(timeout=10)
+        server_proc.join(timeout=10)
 
     def pct(values, p):
         return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
 
     print(f"job {status}: {written} of {len(pieces)} pieces written, concurrency {args.concurrency}, "
           f"call delay {args.delay:.2f} s + streaming ({args.token_delay * 1000:.0f} ms per chunk)")
-    print(f"(a) one call: {one_call:.3f} s   12-piece job (commit → last card on the socket): {total:.3f} s   "
-          f"ratio {total / one_call:.2f}  (goal ≤ 1.3; the floor is ceil(12 / concurrency) = "
+    print(f"(a) one call alone: slowest {one_call:.3f} s, median {median_call:.3f} s   12-piece job (commit → "
+          f"last card on the socket): {total:.3f} s   ratio {total / one_call:.2f} to the slowest call, "
+          f"{total / median_call:.2f} to the median  (goal ≤ 1.3; the floor is ceil(12 / concurrency) = "
           f"{-(-12 // args.concurrency)} calls)")
     print(f"(b) token → websocket fragment: p50 {pct(delays, 50):.1f} ms   p95 {pct(delays, 95):.1f} ms   "
           f"max {delays[-1] if delays else float('nan'):.1f} ms   ({len(delays)} markers timed)  (goal p95 ≤ 100 ms)")

@@ -97,7 +97,7 @@ def load_settings() -> dict:
         "HERALD_MODEL": os.environ.get("HERALD_MODEL", "gpt-4o-mini"),
         "HERALD_AI_TIMEOUT": float(os.environ.get("HERALD_AI_TIMEOUT", "60")),
         "HERALD_AI_MAX_RETRIES": _int("HERALD_AI_MAX_RETRIES", 3),
-        "HERALD_AI_CONCURRENCY": _int("HERALD_AI_CONCURRENCY", 6),
+        "HERALD_AI_CONCURRENCY": _int("HERALD_AI_CONCURRENCY", 12),
         # Ask the model to critique each piece (a second, short call per piece); off = rule-based score only.
         "HERALD_AI_CRITIQUE": _bool("HERALD_AI_CRITIQUE", True),
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
@@ -110,7 +110,7 @@ def load_settings() -> dict:
         # Embedded mode: how often the web process looks for new job events (s); token deltas are
         # written at most this often per job.
         "HERALD_EVENTS_POLL_INTERVAL": float(os.environ.get("HERALD_EVENTS_POLL_INTERVAL", "0.02")),
-        "HERALD_EVENTS_DELTA_INTERVAL": float(os.environ.get("HERALD_EVENTS_DELTA_INTERVAL", "0.03")),
+        "HERALD_EVENTS_DELTA_INTERVAL": float(os.environ.get("HERALD_EVENTS_DELTA_INTERVAL", "0.25")),
     }
 
 

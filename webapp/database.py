@@ -8,6 +8,7 @@ request goes through `writing()`, which ends the read and opens an immediate tra
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -33,10 +34,61 @@ def _sqlite_on_connect(dbapi_conn, _record):
     cur.close()
 
 
+# Writers in one process queue here rather than inside SQLite: SQLite's busy handler sleeps in
+# growing steps (up to 100 ms) when threads collide on its write lock, so a 12-piece job's threads
+# waited on each other far longer than their writes took. Other processes still meet SQLite's busy
+# timeout. A plain Lock (any thread may release it) taken with a timeout: a thread that opens a second
+# writing connection while its first still writes waits the timeout and then goes on to SQLite, which
+# behaves as it did before.
+_process_write_lock = threading.Lock()
+_LOCK_WAIT = 15.0
+
+
+class _HeraldSQLiteConnection(sqlite3.Connection):
+    """sqlite3 connection that gives the process write lock back once COMMIT or ROLLBACK has run."""
+
+    herald_holds_lock = False
+
+    def _herald_release(self) -> None:
+        if self.herald_holds_lock:
+            self.herald_holds_lock = False
+            _process_write_lock.release()
+
+    def commit(self):
+        try:
+            return super().commit()
+        finally:
+            self._herald_release()
+
+    def rollback(self):
+        try:
+            return super().rollback()
+        finally:
+            self._herald_release()
+
+    def close(self):
+        try:
+            return super().close()
+        finally:
+            self._herald_release()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    if not _write_intent.get():
+        conn.exec_driver_sql("BEGIN")
+        return
+    raw = conn.connection.dbapi_connection
+    if isinstance(raw, _HeraldSQLiteConnection) and not raw.herald_holds_lock:
+        raw.herald_holds_lock = _process_write_lock.acquire(timeout=_LOCK_WAIT)
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(raw, _HeraldSQLiteConnection):
+            raw._herald_release()
+        raise
 
 
 @contextmanager
@@ -47,6 +99,17 @@ def writing():
 
     db.session.rollback()
     token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+@contextmanager
+def reading():
+    """A block that only reads (its transaction must end inside it): begin deferred, so a worker's
+    many threads do not queue on the write lock just to look things up."""
+    token = _write_intent.set(False)
     try:
         yield
     finally:
@@ -66,5 +129,5 @@ def init_request_intent(app: Flask) -> None:
 
 def engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 15, "check_same_thread": False, "factory": _HeraldSQLiteConnection}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

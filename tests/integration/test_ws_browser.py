@@ -52,14 +52,20 @@ def test_browser_socket_streams_html_fragments_and_replays(app, owner, worker, w
     r = login(owner).post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"})
     assert r.status_code == 202 and 'id="job-panel"' in r.get_data(as_text=True)
     got = sock.until(lambda m: 'data-status="succeeded"' in m)
-    assert all('hx-swap-oob' in m and 'id="ws-cursor-campaign-' in m for m in got)
-    seqs = [int(re.search(r'data-seq="(\d+)"', m).group(1)) for m in got]
+    assert all('hx-swap-oob' in m for m in got)
+    # A message reflecting stored events carries the replay cursor; one made only of live token
+    # deltas has none (deltas are not replayed one by one).
+    stored = [m for m in got if re.sub(r'<span id="[^"]+-text" hx-swap-oob="beforeend">.*?</span>', "", m, flags=re.S)]
+    assert all('id="ws-cursor-campaign-' in m for m in stored)
+    seqs = [int(re.search(r'data-seq="(\d+)"', m).group(1)) for m in stored]
     assert seqs == sorted(seqs)
     deltas = [m for m in got if 'hx-swap-oob="beforeend"' in m]
     assert deltas, "token deltas reach the page"
     joined = "".join(got)
     assert "<script>alert(1)</script>" not in joined and "&lt;script&gt;" in joined  # LLM text escaped
     assert re.search(r'id="content-\d+"', joined)  # the final scored card
+    # A piece's scored card arrives as soon as it is written, not only with the job's final panel.
+    assert re.search(r'<article id="piece-[^"]+" class="job-piece state-done" hx-swap-oob="true"', joined)
 
     # Reconnect from an early cursor: the page is brought up to date from the stored rows.
     again = ws_connect(f"/ws/campaigns/{cid}?after={seqs[0]}", user=owner)

@@ -21,6 +21,8 @@ from sqlalchemy import select
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "herald:events"
+# Stored rows of this event are for replay only: its live copy reaches sockets through events.live.
+LIVE_ONLY_EVENT = "content:generation:delta"
 _redis_clients: dict[str, object] = {}
 _redis_lock = threading.Lock()
 
@@ -44,7 +46,7 @@ def publish(event: dict) -> None:
     if not has_app_context():
         return
     url = current_app.config.get("REDIS_URL")
-    if not url:
+    if not url or event.get("event") == LIVE_ONLY_EVENT:
         return
     try:
         _redis(url).publish(channel_name(current_app.config), json.dumps(event, default=str))
@@ -78,6 +80,16 @@ class Subscription:
         except queue.Empty:
             return None
 
+    def drain(self, limit: int) -> list[dict]:
+        """Whatever else is waiting, without blocking."""
+        out = []
+        while len(out) < limit:
+            try:
+                out.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
     def put(self, event: dict) -> None:
         try:
             self.queue.put_nowait(event)
@@ -97,6 +109,7 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._ready = threading.Event()  # set once the reader has its starting point
+        self._live = None  # embedded mode: the Unix socket live deltas arrive on
 
     # --- subscribers ---
     def subscribe(self, sub: Subscription) -> Subscription:
@@ -105,6 +118,10 @@ class Hub:
             self._wake.notify_all()
             if self._thread is None or not self._thread.is_alive():
                 target = self._listen_redis if self.app.config.get("REDIS_URL") else self._poll
+                if not self.app.config.get("REDIS_URL") and self._live is None:
+                    from .live import LiveReceiver
+
+                    self._live = LiveReceiver(self.app.config, self.dispatch)
                 self._thread = threading.Thread(target=target, name="herald-events", daemon=True)
                 self._thread.start()
         # Replay (from the table) starts after this returns: the reader must already be listening,
@@ -127,6 +144,8 @@ class Hub:
         with self._lock:
             self._stopped = True
             self._wake.notify_all()
+        if self._live is not None:
+            self._live.close()
 
     def _wait_for_subscribers(self) -> bool:
         with self._lock:
@@ -169,7 +188,8 @@ class Hub:
                     if not sqlite:
                         gaps.update({i: now for i in range(cursor + 1, event["id"])})
                     cursor = event["id"]
-                self.dispatch(event)
+                if event["event"] != LIVE_ONLY_EVENT:
+                    self.dispatch(event)
             gaps = {i: t for i, t in gaps.items() if now - t < 3.0}
             time.sleep(interval)
 
@@ -186,7 +206,9 @@ class Hub:
                 while not self._stopped:
                     message = pubsub.get_message(timeout=1.0)
                     if message and message.get("type") == "message":
-                        self.dispatch(json.loads(message["data"]))
+                        payload = json.loads(message["data"])
+                        for event in payload if isinstance(payload, list) else [payload]:
+                            self.dispatch(event)  # a list is a batch of live deltas
                     with self._lock:
                         if not self._subs:
                             break

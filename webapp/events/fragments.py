@@ -52,7 +52,8 @@ def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
         piece = {"step_key": data.get("step_key", ""), "content_type": data.get("content_type"),
                  "platform": data.get("platform"), "dom_id": piece_dom_id(job_id, data.get("step_key", "")),
                  "state": "writing", "text": "", "item": None}
-        return render_template("partials/jobs/_piece.html", piece=piece, campaign=campaign, oob=True, live=True)
+        # Only the label changes: live token deltas may already have reached the piece's text.
+        return render_template("partials/jobs/_piece_state.html", piece=piece, oob=True)
     if name == store.CONTENT_COMPLETED:
         from ..models import ContentItem
 

@@ -69,22 +69,56 @@ def _browser_actor() -> Actor | None:
     return session_actor() if _same_origin() else None
 
 
-def _pump(ws, sub: Subscription, last: int, render) -> None:
-    """Send live events after `last` until the client goes away."""
+def _coalesce(batch: list[dict]) -> list[dict]:
+    """Merge the live token deltas of a batch per piece (keeping every other event, in order), so a
+    socket sends one fragment per piece per wake-up instead of one per streamed chunk."""
+    out: list[dict] = []
+    open_deltas: dict[tuple, dict] = {}  # (job, step) → the merged delta since the last other event
+    for event in batch:
+        if event.get("id") is None and event["event"] == store.CONTENT_DELTA:
+            key = (event["job_id"], event["data"].get("step_key"))
+            merged = open_deltas.get(key)
+            if merged is None:
+                merged = open_deltas[key] = {**event, "data": {**event["data"]}}
+                out.append(merged)
+            else:
+                merged["data"]["text"] = merged["data"].get("text", "") + event["data"].get("text", "")
+        else:
+            open_deltas.clear()  # a later delta must come after this event, not merge before it
+            out.append(event)
+    return out
+
+
+def _pump(ws, sub: Subscription, last: int, render, *, one_message: bool = True) -> None:
+    """Send live events after `last` until the client goes away. Whatever queued up while a message
+    was being sent goes out together: browser fragments in one message, JSON events one by one."""
     while ws.connected:
-        event = sub.get(timeout=1.0)
+        first = sub.get(timeout=1.0)
         if sub.overflowed:  # too far behind: make the client reconnect and replay from its cursor
             ws.close(reason=TRY_AGAIN_LATER, message="Catching up")
             return
-        if event is None or event["id"] <= last:
+        if first is None:
             continue
-        last = event["id"]
+        batch = [first] + sub.drain(limit=1000)
+        messages = []
         try:
-            message = render(event)
+            for event in _coalesce(batch):
+                if event.get("id") is not None:  # live-only events (token deltas) carry no id
+                    if event["id"] <= last:
+                        continue
+                    last = event["id"]
+                message = render(event)
+                if message:
+                    messages.append(message)
         finally:
             db.session.rollback()  # never keep a read transaction open between events
-        if message:
-            ws.send(message)
+        if not messages:
+            continue
+        if one_message:
+            ws.send("".join(messages))
+        else:
+            for message in messages:
+                ws.send(message)
 
 
 def _subscribe(sub: Subscription) -> Subscription:
@@ -122,7 +156,9 @@ def campaign_socket(ws, campaign_id: int):
 
         def render(event):
             fragment = fragments.campaign_fragment(event, campaign)
-            return fragment + fragments.cursor(room, event["id"]) if fragment else None
+            if fragment and event.get("id") is not None:
+                fragment += fragments.cursor(room, event["id"])
+            return fragment
 
         _pump(ws, sub, last, render)
     except ConnectionClosed:
@@ -180,7 +216,8 @@ def _token_actor() -> Actor | None:
 
 
 def wire_event(event: dict) -> str:
-    data = to_wire({**event["data"], "job_id": event["job_id"], "job_seq": event["seq"]})
+    # Live token deltas have no seq: they are not replayed one by one (a reconnect gets the text so far).
+    data = to_wire({**event["data"], "job_id": event["job_id"], "job_seq": event.get("seq")})
     return json.dumps({"event": event["event"], "data": data, "seq": event["id"]})
 
 
@@ -220,7 +257,7 @@ def api_events_socket(ws):
         # handshake, without a cursor, waits for this first).
         ws.send(json.dumps({"event": "ready", "data": {"campaignIds": campaign_ids, "userId": actor.user_id},
                             "seq": last}))
-        _pump(ws, sub, last, wire_event)
+        _pump(ws, sub, last, wire_event, one_message=False)
     except ConnectionClosed:
         pass
     finally:

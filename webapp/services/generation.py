@@ -22,6 +22,7 @@ from ..ai import platforms
 from ..ai.scoring import score_piece
 from ..ai.types import AIError, Brief, Critique, PermanentAIError, Piece, TransientAIError
 from ..ai.writer import Writer, make_writer
+from ..database import reading
 from ..extensions import db
 from ..models import CONTENT_TYPES, Campaign, ContentItem, Persona
 from . import usage
@@ -240,14 +241,18 @@ def generate_piece(*, team_id: int, user_id: int | None, campaign_id: int, conte
     PermanentAIError unchanged. Commits what came before, so no transaction is open during the
     model call; the new item and its TokenUsage are flushed, and the caller commits.
     """
-    existing = _existing_step(job_id, step_key)
+    db.session.commit()  # what came before, so the look-ups below begin a read-only transaction
+    with reading():  # twelve pieces starting together must not queue on SQLite's write lock to read
+        existing = _existing_step(job_id, step_key)
+        if existing is None:
+            plan = _plan(team_id=team_id, campaign_id=campaign_id, content_type=content_type, platform=platform,
+                         persona_id=persona_id, tone=tone, variant_of_id=variant_of_id,
+                         variant_index=variant_index)
+            usage.check_budget(team_id, config)
+        db.session.commit()  # end the read before the slow call (and before any write)
     if existing is not None:
         return existing
-    plan = _plan(team_id=team_id, campaign_id=campaign_id, content_type=content_type, platform=platform,
-                 persona_id=persona_id, tone=tone, variant_of_id=variant_of_id, variant_index=variant_index)
-    usage.check_budget(team_id, config)
     writer = writer_for(config)
-    db.session.commit()  # end the transaction (and SQLite's write lock) before the slow call
 
     result = _call(writer, plan.brief, config, on_text)
 

@@ -23,7 +23,9 @@ from flask import current_app
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from ..database import reading
 from ..events import store as events
+from ..events.live import publish_live
 from ..extensions import db
 from ..models import ContentItem, Job
 from ..models._types import utcnow
@@ -49,8 +51,9 @@ class JobSettings:
     heartbeat: float = 10.0
     deadline: float = 1800.0
     retry_base: float = 10.0
-    concurrency: int = 6
-    delta_interval: float = 0.03
+    concurrency: int = 12
+    delta_interval: float = 0.25
+    live_interval: float = 0.015
 
     @classmethod
     def from_config(cls, config) -> JobSettings:
@@ -59,8 +62,9 @@ class JobSettings:
             heartbeat=float(config.get("HERALD_JOB_HEARTBEAT", 10)),
             deadline=float(config.get("HERALD_JOB_DEADLINE", 1800)),
             retry_base=float(config.get("HERALD_JOB_RETRY_BASE", 10)),
-            concurrency=max(1, int(config.get("HERALD_AI_CONCURRENCY", 6))),
-            delta_interval=float(config.get("HERALD_EVENTS_DELTA_INTERVAL", 0.03)),
+            concurrency=max(1, int(config.get("HERALD_AI_CONCURRENCY", 12))),
+            delta_interval=float(config.get("HERALD_EVENTS_DELTA_INTERVAL", 0.25)),
+            live_interval=float(config.get("HERALD_EVENTS_LIVE_INTERVAL", 0.015)),
         )
 
 
@@ -513,20 +517,26 @@ class _Run:
     def should_stop(self) -> bool:
         if self.lost.is_set() or self.cancel.is_set():
             return True
-        with db.engine.connect() as conn:
+        with reading(), db.engine.connect() as conn:  # a read: never queue on the write lock for it
             if conn.scalar(select(Job.cancel_requested).where(Job.id == self.job_id)):
                 self.cancel.set()
         return self.cancel.is_set()
 
     # pieces -------------------------------------------------------------------------------------
-    def _write_piece(self, piece: dict, deltas: _DeltaBuffer) -> _Outcome:
+    def _started(self, piece: dict) -> dict:
+        return dict(job_id=self.job_id, team_id=self.team_id, user_id=self.user_id, campaign_id=self.campaign_id,
+                    event=events.CONTENT_STARTED,
+                    data={"job_id": self.job_id, "step_key": piece["step_key"],
+                          "content_type": piece["content_type"], "platform": piece["platform"]})
+
+    def _write_piece(self, piece: dict, deltas: _DeltaBuffer, announced: bool = False) -> _Outcome:
         from . import generation
 
         key = piece["step_key"]
         with self.app.app_context():
             try:
-                self.emit(events.CONTENT_STARTED, {"step_key": key, "content_type": piece["content_type"],
-                                                   "platform": piece["platform"]})
+                if not announced:
+                    events.append_many([self._started(piece)])
                 item = generation.generate_piece(
                     team_id=self.team_id, user_id=self.user_id, campaign_id=self.campaign_id,
                     content_type=piece["content_type"], platform=piece["platform"],
@@ -571,18 +581,26 @@ class _Run:
             todo = [p for p in self.pieces if p["step_key"] not in existing]
             outcomes: list[_Outcome] = []
             stop_launching = False
+            # The first wave starts together: announce it in one write, not one per piece.
+            first_wave = todo[:self.settings.concurrency]
+            events.append_many([self._started(p) for p in first_wave])
             with ThreadPoolExecutor(max_workers=max(1, min(self.settings.concurrency, len(todo) or 1)),
                                     thread_name_prefix=f"job-{self.job_id[:8]}") as pool:
                 running: set = set()
-                for piece in todo:
+                for index, piece in enumerate(todo):
+                    waited = False
                     while len(running) >= self.settings.concurrency:
                         finished, running = wait(running, return_when=FIRST_COMPLETED)
                         outcomes += [f.result() for f in finished]
+                        waited = True
                     if any(o.error is not None and not _is_transient(o.error) for o in outcomes):
                         stop_launching = True  # a permanent error: more calls would fail the same way
-                    if stop_launching or self.should_stop():
+                    # Ask the database about a cancel before the first piece and after each wait for a
+                    # slot; the first wave starts at once (the heartbeat also watches for a cancel).
+                    if stop_launching or self.cancel.is_set() or self.lost.is_set() or \
+                            ((index == 0 or waited) and self.should_stop()):
                         break
-                    running.add(pool.submit(self._write_piece, piece, deltas))
+                    running.add(pool.submit(self._write_piece, piece, deltas, index < len(first_wave)))
                 finished, _ = wait(running)
                 outcomes += [f.result() for f in finished]
             deltas.close()
@@ -678,17 +696,41 @@ class _DeltaBuffer:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = threading.Event()
+        self._live: dict[str, list[str]] = {}
         self._thread = threading.Thread(target=self._loop, name=f"deltas-{run.job_id[:8]}", daemon=True)
         self._thread.start()
+        self._live_thread = threading.Thread(target=self._live_loop, name=f"live-{run.job_id[:8]}", daemon=True)
+        self._live_thread.start()
 
     def add(self, key: str, text: str) -> None:
         if text:
             with self._lock:
                 self._text.setdefault(key, []).append(text)
+                self._live.setdefault(key, []).append(text)
+
+    def flush_live(self) -> None:
+        """Send what streamed since the last tick to the pages, one datagram for the whole job."""
+        with self._lock:
+            pending, self._live = self._live, {}
+        run = self.run
+        publish_live(run.app.config, [
+            {"event": events.CONTENT_DELTA, "job_id": run.job_id, "team_id": run.team_id, "user_id": run.user_id,
+             "campaign_id": run.campaign_id, "seq": None,
+             "data": {"job_id": run.job_id, "step_key": key, "text": "".join(parts)}}
+            for key, parts in pending.items()])
+
+    def _live_loop(self) -> None:
+        while not self._closed.wait(self.run.settings.live_interval):
+            try:
+                self.flush_live()
+            except Exception:  # noqa: BLE001 - a courtesy, like the stored deltas
+                log.warning("could not send live deltas for job %s", self.run.job_id, exc_info=True)
+        self.flush_live()
 
     def discard(self, key: str) -> None:
         with self._lock:
             self._text.pop(key, None)
+            self._live.pop(key, None)
 
     def flush(self) -> None:
         with self._write_lock:  # keeps each piece's deltas in order across threads
@@ -713,6 +755,7 @@ class _DeltaBuffer:
     def close(self) -> None:
         self._closed.set()
         self._thread.join(timeout=5)
+        self._live_thread.join(timeout=5)
 
 
 def _is_ai_error(exc: Exception) -> bool:

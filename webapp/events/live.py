@@ -1,0 +1,104 @@
+"""Live-only events (token deltas): straight from the worker to the web processes, not through the
+database, so a token reaches the page in milliseconds even while twelve pieces are being written.
+
+Embedded mode: every web process that has a listening socket binds a Unix datagram socket in
+`instance/run/`; a worker sends each delta to every socket there (a stale one is removed). Redis mode:
+the same pub/sub channel as stored events. Either way the event has no id: it is not replayable.
+The text is also stored, coalesced, by the job runner, so a page that reconnects mid-piece replays it.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+MAX_DATAGRAM = 60_000
+
+
+def socket_dir(config) -> Path:
+    return Path(config["INSTANCE_PATH"]) / "run"
+
+
+def publish_live(config, events: list[dict]) -> None:
+    """Send live events to every web process now listening, in one datagram (best effort: a lost
+    delta only delays the text until the final card)."""
+    if not events:
+        return
+    payload = json.dumps([{**e, "id": None, "live": True} for e in events], default=str).encode()
+    if config.get("REDIS_URL"):
+        from .bus import _redis, channel_name
+
+        try:
+            _redis(config["REDIS_URL"]).publish(channel_name(config), payload)
+        except Exception:  # noqa: BLE001
+            log.debug("live event not published to Redis", exc_info=True)
+        return
+    if len(payload) > MAX_DATAGRAM:
+        return
+    directory = socket_dir(config)
+    try:
+        targets = [p for p in directory.iterdir() if p.suffix == ".sock"]
+    except FileNotFoundError:
+        return
+    sender = _sender()
+    for path in targets:
+        try:
+            sender.sendto(payload, str(path))
+        except OSError as exc:
+            if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
+                path.unlink(missing_ok=True)  # its process is gone
+            # A reader that stayed full for the whole timeout: drop this delta (the final card has it)
+
+
+_local = threading.local()
+
+
+def _sender() -> socket.socket:
+    s = getattr(_local, "sock", None)
+    if s is None:
+        s = _local.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        # A full receiver (its queue holds a few hundred datagrams) briefly slows the writer rather
+        # than losing text; a stuck one costs at most this long per delta.
+        s.settimeout(0.2)
+    return s
+
+
+class LiveReceiver:
+    """One per web process: receives live events and hands them to `dispatch`."""
+
+    def __init__(self, config, dispatch) -> None:
+        directory = socket_dir(config)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"web-{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.path))
+        self.sock.settimeout(1.0)
+        self.dispatch = dispatch
+        self.stopped = False
+        self.thread = threading.Thread(target=self._loop, name="herald-live-events", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopped:
+            try:
+                data = self.sock.recv(MAX_DATAGRAM + 1024)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                for event in json.loads(data):
+                    self.dispatch(event)
+            except Exception:  # noqa: BLE001 - one bad datagram must not stop the receiver
+                log.warning("bad live event", exc_info=True)
+
+    def close(self) -> None:
+        self.stopped = True
+        self.sock.close()
+        self.path.unlink(missing_ok=True)
