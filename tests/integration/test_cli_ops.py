@@ -327,6 +327,6 @@ def test_serve_command_lines():
     assert "run" in web_command("127.0.0.1", 5050, 1, dev=True)
     worker = worker_command()
     if (ROOT / "tasks.py").exists():
-        assert worker[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-m", "1"]
+        assert worker[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]
     else:
         assert worker is None

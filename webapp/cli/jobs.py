@@ -1,6 +1,6 @@
 """`flask --app webapp worker`: run background workers alone (team mode; `make run` starts one too).
 
-The same as `huey_consumer tasks.huey -w 4 -k thread -m 1`, but inside this app's settings.
+The same as `huey_consumer tasks.huey -w 4 -k thread -d 0.05 -m 0.25`, but inside this app's settings.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     @click.option("-w", "--workers", default=4, show_default=True, help="Worker threads.")
     @click.option("-k", "--worker-type", default="thread", type=click.Choice(["thread", "process"]),
                   show_default=True)
-    @click.option("--max-delay", default=1.0, show_default=True,
+    @click.option("--max-delay", default=0.25, show_default=True,
                   help="Longest pause (s) between polls of an empty SQLite queue.")
     @click.option("--no-periodic", is_flag=True, help="Do not run the every-minute reaper here.")
     def worker(workers: int, worker_type: str, max_delay: float, no_periodic: bool) -> None:
@@ -25,7 +25,7 @@ def register(app: Flask) -> None:
         tasks.use_app(current_app._get_current_object())
         configure_from_app(current_app)
         consumer = tasks.huey.create_consumer(workers=workers, worker_type=worker_type, periodic=not no_periodic,
-                                              initial_delay=0.1, backoff=1.15, max_delay=max_delay,
+                                              initial_delay=0.05, backoff=1.15, max_delay=max_delay,
                                               check_worker_health=True)
         click.echo(f"Herald worker: {workers} {worker_type} worker(s) on {tasks.huey.backend} "
                    f"({current_app.config.get('REDIS_URL') or current_app.config['HUEY_PATH']})")

@@ -236,7 +236,7 @@ def worker_command() -> list[str] | None:
         return None
     consumer = _bin("huey_consumer") or "huey_consumer"
     # -m 1: poll the queue at least every second (default 10 s), so a new job starts promptly.
-    return [consumer, "tasks.huey", "-w", "4", "-k", "thread", "-m", "1"]
+    return [consumer, "tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]
 
 
 # Graceful stops: gunicorn finishes requests on SIGTERM; huey finishes running tasks on SIGINT

@@ -99,10 +99,13 @@ def _pump(ws, sub: Subscription, last: int, render, *, one_message: bool = True)
             return
         if first is None:
             continue
-        batch = [first] + sub.drain(limit=1000)
+        batch = _coalesce([first] + sub.drain(limit=1000))
+        # Token deltas first: they are cheap, and must not wait behind the cards being drawn for
+        # pieces that finished (a piece's own deltas always precede its completion anyway).
+        batch.sort(key=lambda e: e.get("id") is not None)
         messages = []
         try:
-            for event in _coalesce(batch):
+            for event in batch:
                 if event.get("id") is not None:  # live-only events (token deltas) carry no id
                     if event["id"] <= last:
                         continue
