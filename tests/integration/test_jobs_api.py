@@ -165,7 +165,10 @@ def test_recent_lists_my_jobs_newest_first(app, owner, api):
     items = api.get("/api/jobs/user/recent").get_json()["items"]
     assert [j["id"] for j in items] == [second["id"], first["id"]]
     assert len(api.get("/api/jobs/user/recent?limit=1").get_json()["items"]) == 1
-    assert api.get("/api/jobs/user/recent?limit=abc").status_code == 422
+    for bad in ("abc", "0", "101", "1.5"):
+        r = api.get(f"/api/jobs/user/recent?limit={bad}")
+        assert r.status_code == 400 and "limit" in r.get_json()["error"]["fields"]
+    assert api.get("/api/jobs/user/recent?limit=").status_code == 200  # empty means the default
 
 
 def test_queue_status_reports_every_seed_queue_truthfully(app, owner, api):

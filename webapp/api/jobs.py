@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models.jobs import JOB_STATUSES, QUEUES
 from ..services import jobs
 from ..services.errors import ValidationFailed
+from ..services.pagination import BadQuery
 from . import bp
 from .openapi import operation
 from .personas import json_object
@@ -106,11 +107,14 @@ def queues_status():
 def recent_jobs():
     """The caller's own jobs."""
     actor = require_actor()
-    raw = request.args.get("limit", "20")
+    raw = request.args.get("limit", "").strip() or "20"  # an empty value means the default
     try:
         limit = int(raw)
     except ValueError:
-        raise ValidationFailed("limit must be a whole number.", {"limit": "A whole number from 1 to 100."}) from None
+        limit = 0
+    if not 1 <= limit <= 100:
+        # A malformed list query is a 400, as on every other list.
+        raise BadQuery("limit must be a whole number from 1 to 100.", {"limit": "A whole number from 1 to 100."})
     return {"items": [_job(j) for j in jobs.recent_jobs(actor, limit)]}
 
 
