@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from ..services.errors import ServiceError
+from ..extensions import db
+from ..services.errors import ServiceError, ValidationFailed
 
 BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs",
                      "content_ai")
@@ -21,6 +22,22 @@ def render(page: str, partial: str | None = None, status: int = 200, **context):
     """Render the full page, or only `partial` when HTMX asked (same markup either way)."""
     template = partial if partial and is_htmx() else page
     return render_template(template, **context), status
+
+
+def submit(form, save) -> tuple[object | None, str | None]:
+    """Validate `form`, then save its data through `save(data)` (one service call) and commit.
+    Returns (saved, None), or (None, message) with the errors on the form's fields, nothing written
+    and everything typed kept — the one flow every HTML form of Herald follows."""
+    if not form.validate():
+        return None, "Please correct the highlighted fields."
+    try:
+        saved = save(form.to_data())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        form.apply_service_errors(exc.fields)
+        return None, exc.message
+    db.session.commit()
+    return saved, None
 
 
 def register(app: Flask) -> None:

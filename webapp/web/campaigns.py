@@ -16,7 +16,7 @@ from ..services import personas as personas_service
 from ..services.access import Actor, require_role
 from ..services.errors import ValidationFailed
 from ..services.pagination import BadQuery, Page
-from . import display, is_htmx, render
+from . import display, is_htmx, render, submit
 
 bp = Blueprint("campaigns", __name__)
 
@@ -86,21 +86,13 @@ def _save_campaign(actor: Actor, campaign=None):
     form = _campaign_form(actor, campaign)
     message = None
     if request.method == "POST":
-        if form.validate():
-            try:
-                if campaign is None:
-                    saved = campaigns_service.create_campaign(actor, form.to_data())
-                else:
-                    saved = campaigns_service.update_campaign(actor, campaign.id, form.to_data())
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.apply_service_errors(exc.fields)
-                message = exc.message
-            else:
-                db.session.commit()
-                flash("Campaign created." if campaign is None else "Campaign saved.", "success")
-                return redirect(url_for("campaigns.show", campaign_id=saved.id))
-        message = message or "Please correct the highlighted fields."
+        if campaign is None:
+            saved, message = submit(form, lambda data: campaigns_service.create_campaign(actor, data))
+        else:
+            saved, message = submit(form, lambda data: campaigns_service.update_campaign(actor, campaign.id, data))
+        if saved is not None:
+            flash("Campaign created." if campaign is None else "Campaign saved.", "success")
+            return redirect(url_for("campaigns.show", campaign_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render("pages/campaigns/form.html", "partials/campaigns/_form.html", status=status,
                   form=form, campaign=campaign, form_message=message)
@@ -219,27 +211,18 @@ def content_create(campaign_id: int):
     actor = require_actor()
     require_role(actor, "editor")
     form = ContentItemForm()
-    message = None
-    if form.validate():
-        try:
-            item = content_service.create_content(actor, campaign_id, form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.apply_service_errors(exc.fields)
-            message = exc.message
-        else:
-            db.session.commit()
-            if not is_htmx():
-                flash("Content added.", "success")
-                return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"content-{item.id}"))
-            campaign = campaigns_service.get_campaign(actor, campaign_id)
-            fmt = (item.content_type, item.platform)
-            return render_template("partials/campaigns/_content.html",
-                                   **_content_context(campaign, actor, add_format=fmt), added_id=item.id)
+    item, message = submit(form, lambda data: content_service.create_content(actor, campaign_id, data))
+    if item is not None:
+        if not is_htmx():
+            flash("Content added.", "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"content-{item.id}"))
+        campaign = campaigns_service.get_campaign(actor, campaign_id)
+        fmt = (item.content_type, item.platform)
+        return render_template("partials/campaigns/_content.html",
+                               **_content_context(campaign, actor, add_format=fmt), added_id=item.id)
     campaign = campaigns_service.get_campaign(actor, campaign_id)
     fmt = _chosen_format(campaign, f"{form.content_type.data}:{form.platform.data}")
-    context = _content_context(campaign, actor, add_form=form, add_format=fmt,
-                               add_message=message or "Please correct the highlighted fields.")
+    context = _content_context(campaign, actor, add_form=form, add_format=fmt, add_message=message)
     return render("pages/campaigns/show.html", "partials/campaigns/_content.html", status=422,
                   status_actions=_status_actions(campaign), planned=campaigns_service.planned_pieces(campaign),
                   keywords=campaigns_service.split_keywords(campaign.keywords), **context)
@@ -273,22 +256,14 @@ def content_edit(campaign_id: int, item_id: int):
         f.id = f"content-{item.id}-{f.name}"
     message = None
     if request.method == "POST":
-        if form.validate():
-            fields = display.content_fields(item.content_type, item.platform)
-            data = {k: v for k, v in form.to_data().items() if k in fields}
-            try:
-                item = content_service.update_content(actor, campaign_id, item_id, data)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.apply_service_errors(exc.fields)
-                message = exc.message
-            else:
-                db.session.commit()
-                if not is_htmx():
-                    flash("Content saved.", "success")
-                    return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"content-{item.id}"))
-                return render_template("partials/content/_card.html", item=item, campaign=campaign)
-        message = message or "Please correct the highlighted fields."
+        fields = display.content_fields(item.content_type, item.platform)
+        saved, message = submit(form, lambda data: content_service.update_content(
+            actor, campaign_id, item_id, {k: v for k, v in data.items() if k in fields}))
+        if saved is not None:
+            if not is_htmx():
+                flash("Content saved.", "success")
+                return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"content-{saved.id}"))
+            return render_template("partials/content/_card.html", item=saved, campaign=campaign)
     status = 422 if request.method == "POST" else 200
     return render("pages/campaigns/content_edit.html", "partials/content/_edit.html", status=status,
                   item=item, campaign=campaign, form=form, form_message=message)

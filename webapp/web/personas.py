@@ -9,8 +9,8 @@ from ..extensions import db
 from ..forms.personas import PersonaForm
 from ..services import personas as personas_service
 from ..services.access import Actor, require_role
-from ..services.errors import Conflict, ValidationFailed
-from . import render
+from ..services.errors import Conflict
+from . import render, submit
 
 bp = Blueprint("personas", __name__)
 
@@ -34,21 +34,13 @@ def _save_persona(actor: Actor, persona=None):
     form = PersonaForm(obj=persona)
     message = None
     if request.method == "POST":
-        if form.validate():
-            try:
-                if persona is None:
-                    saved = personas_service.create_persona(actor, form.to_data())
-                else:
-                    saved = personas_service.update_persona(actor, persona.id, form.to_data())
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.apply_service_errors(exc.fields)
-                message = exc.message
-            else:
-                db.session.commit()
-                flash(f"Persona “{saved.name}” {'created' if persona is None else 'saved'}.", "success")
-                return redirect(url_for("personas.index"))
-        message = message or "Please correct the highlighted fields."
+        if persona is None:
+            saved, message = submit(form, lambda data: personas_service.create_persona(actor, data))
+        else:
+            saved, message = submit(form, lambda data: personas_service.update_persona(actor, persona.id, data))
+        if saved is not None:
+            flash(f"Persona “{saved.name}” {'created' if persona is None else 'saved'}.", "success")
+            return redirect(url_for("personas.index"))
     status = 422 if request.method == "POST" else 200
     return render("pages/personas/form.html", "partials/personas/_form.html", status=status,
                   form=form, persona=persona, form_message=message)
