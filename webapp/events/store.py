@@ -55,14 +55,17 @@ def _insert(job_id: str, team_id: int, user_id: int | None, campaign_id: int | N
             .returning(*_COLUMNS))
 
 
-def append_many(rows: list[dict]) -> list[dict[str, Any]]:
+def append_many(rows: list[dict], before=None) -> list[dict[str, Any]]:
     """Store several events (dicts of append's keyword arguments) in one short transaction of its
-    own (never the caller's: workers call this while pieces are being written), then publish them."""
+    own (never the caller's: workers call this while pieces are being written), then publish them.
+    `before(conn)`, when given, runs first in the same transaction (e.g. the progress it announces)."""
     if not rows:
         return []
     for attempt in range(5):
         try:
             with _write_lock, db.engine.begin() as conn:
+                if before is not None:
+                    before(conn)
                 stored = [row_to_event(conn.execute(_insert(**row)).one()) for row in rows]
             break
         except IntegrityError:  # two processes took the same seq (PostgreSQL): take the next one

@@ -20,6 +20,7 @@ from ..services.campaigns import (
     split_keywords,
 )
 from ..services.currencies import currency_choices
+from . import select_choices
 from .json_body import JsonBodyForm
 from .personas import CheckboxList
 
@@ -49,22 +50,25 @@ class CampaignForm(JsonBodyForm):
 
     name = StringField("Name", validators=[DataRequired("Name is required."), _limit("name")],
                        render_kw={"maxlength": 120})
-    persona_id = SelectField("Persona", coerce=_optional_int, choices=[("", "No persona")], validate_choice=False)
+    persona_id = SelectField("Persona", coerce=_optional_int, choices=select_choices([("", "No persona")]),
+                            validate_choice=False)
     description = TextAreaField("Description", validators=[_limit("description")], render_kw={"rows": 4})
-    objective = SelectField("Objective", choices=OBJECTIVE_CHOICES, default="awareness", validate_choice=False)
-    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in MANUAL_STATUSES], default="draft",
+    objective = SelectField("Objective", choices=select_choices(OBJECTIVE_CHOICES), default="awareness",
+                            validate_choice=False)
+    status = SelectField("Status", choices=select_choices((s, STATUS_LABELS[s]) for s in MANUAL_STATUSES),
+                         default="draft",
                          validate_choice=False)
     budget = DecimalField("Budget", places=2, validators=[Optional()], default=Decimal("0"),
                           render_kw={"min": 0, "step": "0.01", "inputmode": "decimal"})
-    currency = SelectField("Currency", choices=currency_choices(), default="USD", validate_choice=False)
+    currency = SelectField("Currency", choices=select_choices(currency_choices()), default="USD", validate_choice=False)
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
     tone = StringField("Tone", validators=[_limit("tone")], render_kw={"maxlength": 60,
                                                                         "placeholder": "e.g. warm, confident"})
     keywords = StringField("Keywords", validators=[_limit("keywords")],
                            render_kw={"placeholder": "comma, separated, keywords"})
-    content_types = CheckboxList("Content types", choices=CONTENT_TYPE_CHOICES, validate_choice=False)
-    platforms = CheckboxList("Platforms", choices=PLATFORM_CHOICES, validate_choice=False)
+    content_types = CheckboxList("Content types", choices=select_choices(CONTENT_TYPE_CHOICES), validate_choice=False)
+    platforms = CheckboxList("Platforms", choices=select_choices(PLATFORM_CHOICES), validate_choice=False)
     creativity_level = IntegerField("Creativity (1–10)", default=5, validators=[Optional()],
                                     render_kw={"min": 1, "max": 10})
     include_visuals = BooleanField("Include visual briefs")
@@ -76,13 +80,13 @@ class CampaignForm(JsonBodyForm):
         choices = [("", "No persona")] + [(p.id, p.name) for p in personas]
         if current_id is not None and all(pid != current_id for pid, _ in choices):
             choices.append((current_id, f"(archived persona #{current_id})"))
-        self.persona_id.choices = choices
+        self.persona_id.choices = select_choices(choices)
 
     def set_status_choices(self, current: str) -> None:
         """Offer the current status and the ones a person may move to from it."""
         allowed = [s for s in STATUS_LABELS if s == current or (s in ALLOWED_TRANSITIONS.get(current, set())
                                                                   and s not in SYSTEM_STATUSES)]
-        self.status.choices = [(s, STATUS_LABELS[s]) for s in allowed]
+        self.status.choices = select_choices((s, STATUS_LABELS[s]) for s in allowed)
 
     def field_value(self, name, field):
         value = field.data

@@ -8,6 +8,7 @@ from wtforms.validators import Length
 from ..ai.platforms import platform_name
 from ..models import CONTENT_STATUSES, PLATFORMS
 from ..services.content import LIST_LIMITS, TEXT_LIMITS, check_content, normalise_content
+from . import select_choices
 from .campaigns import CONTENT_TYPE_CHOICES
 from .json_body import JsonBodyForm, TextListField
 
@@ -30,8 +31,8 @@ class ContentItemForm(JsonBodyForm):
 
     json_only = ("visual_brief",)
 
-    content_type = SelectField("Content type", choices=CONTENT_TYPE_CHOICES, validate_choice=False)
-    platform = SelectField("Platform", choices=PLATFORM_CHOICES, validate_choice=False)
+    content_type = SelectField("Content type", choices=select_choices(CONTENT_TYPE_CHOICES), validate_choice=False)
+    platform = SelectField("Platform", choices=select_choices(PLATFORM_CHOICES), validate_choice=False)
     subject_line = StringField("Subject line", validators=[_limit("subject_line")], render_kw={"maxlength": 255})
     preheader = StringField("Preheader", validators=[_limit("preheader")], render_kw={"maxlength": 255})
     headlines = TextListField("Headlines (one per line)")
@@ -41,7 +42,8 @@ class ContentItemForm(JsonBodyForm):
                                  render_kw={"maxlength": 255})
     hashtags = TextListField("Hashtags", separator="words", render_kw={"rows": 1})
     visual_url = StringField("Visual URL", validators=[_limit("visual_url")], render_kw={"type": "url"})
-    status = SelectField("Status", choices=CONTENT_STATUS_CHOICES, default="draft", validate_choice=False)
+    status = SelectField("Status", choices=select_choices(CONTENT_STATUS_CHOICES), default="draft",
+                         validate_choice=False)
     variant_group = StringField("Variant group", validators=[_limit("variant_group")], render_kw={"maxlength": 36})
 
     def field_value(self, name, field):

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length
 from ..ai.platforms import platform_name
 from ..models import PLATFORMS
 from ..services.personas import TEXT_LIMITS, check_persona
+from . import select_choices
 from .json_body import JsonBodyForm
 
 CHANNEL_CHOICES = [(p, platform_name(p).replace("email", "Email")) for p in PLATFORMS]
@@ -34,7 +35,8 @@ class PersonaForm(JsonBodyForm):
     goals = TextAreaField("Goals", validators=[_limit("goals")], render_kw={"rows": 3})
     pain_points = TextAreaField("Pain points", validators=[_limit("pain_points")], render_kw={"rows": 3})
     objections = TextAreaField("Objections", validators=[_limit("objections")], render_kw={"rows": 3})
-    preferred_channels = CheckboxList("Preferred channels", choices=CHANNEL_CHOICES, validate_choice=False)
+    preferred_channels = CheckboxList("Preferred channels", choices=select_choices(CHANNEL_CHOICES),
+                                      validate_choice=False)
     voice_notes = TextAreaField("Voice notes", validators=[_limit("voice_notes")], render_kw={"rows": 3})
 
     def field_value(self, name, field):

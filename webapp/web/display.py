@@ -81,7 +81,9 @@ def choice_pairs(field) -> list[tuple[str, str]]:
     """(value, label) pairs of a WTForms choice field, whatever shape its choices have."""
     pairs = []
     for choice in field.choices or []:
-        if isinstance(choice, (tuple, list)):
+        if hasattr(choice, "value") and hasattr(choice, "label"):  # WTForms SelectChoice
+            pairs.append((str(choice.value), str(choice.label)))
+        elif isinstance(choice, (tuple, list)):
             pairs.append((str(choice[0]), str(choice[1])))
         else:
             pairs.append((str(choice), str(choice)))
