@@ -1,47 +1,10 @@
-"""Browser-test fixtures: a live Herald on a loopback port and Playwright driving Debian's Chromium."""
+"""Browser-test fixtures: Playwright driving Debian's Chromium (the live server is `live_server`, from
+fixtures_jobs)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.helpers.services import require_chromium
-
-
-class LiveServer:
-    """A real HTTP server (threaded werkzeug) running `app` on 127.0.0.1:<free port>."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def live_app(tmp_path):
-    """An app as a browser meets it: CSRF on, a fresh database."""
-    from tests.conftest import make_app
-
-    return make_app(tmp_path, WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def live_server(live_app):
-    """The live app served on a loopback port."""
-    server = LiveServer(live_app).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
