@@ -200,17 +200,17 @@ def test_batch_bad_input(app, api, campaign_id):
     assert items_of(app, campaign_id) == []
 
 
-def test_batch_async_says_plainly_when_unavailable_or_queues(app, api, campaign_id):
-    from webapp.services.generation import async_generation_available
-
+def test_batch_async_returns_a_job_reference(app, api, campaign_id):
     r = api.post("/api/content/batch-generate", json={"campaignId": campaign_id, "async": True})
-    if async_generation_available():
-        assert r.status_code == 202, r.get_json()
-        assert r.get_json()["job"]
-    else:
-        assert r.status_code == 422
-        assert "not available" in r.get_json()["error"]["message"]
+    assert r.status_code == 202, r.get_json()
+    job = r.get_json()["job"]
+    assert job["queue"] == "content-generation" and job["status"] == "queued"
+    # The reference works at the job API's path; nothing is written until a worker runs it.
+    assert api.get(f"/api/jobs/content-generation/{job['id']}").status_code == 200
     assert items_of(app, campaign_id) == []
+    # A second one while the first is pending is refused with the running job's id.
+    again = api.post("/api/content/batch-generate", json={"campaignId": campaign_id, "async": True})
+    assert again.status_code == 409 and again.get_json()["error"]["jobId"] == job["id"]
 
 
 def test_ai_status_offline(api):
