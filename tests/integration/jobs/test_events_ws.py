@@ -3,41 +3,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.conftest import make_app
-from tests.helpers.fixtures_jobs import flush_redis, jobs_config, make_campaign, wait_for_job
+from tests.helpers.fixtures_jobs import make_campaign, wait_for_job
 from webapp.extensions import db
 from webapp.models import Campaign, ContentItem, JobEvent
 
-THREE = {"content_types": ["social_post"], "platforms": ["linkedin", "twitter", "facebook"]}
-
-
-@pytest.fixture
-def app(tmp_path, openai_server):
-    """The test app writing through the loopback OpenAI server."""
-    app = make_app(tmp_path, **jobs_config(tmp_path, OPENAI_BASE_URL=openai_server.base_url,
-                                           OPENAI_API_KEY="sk-test"))
-    yield app
-    flush_redis(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def token(owner, factory):
-    return factory.token(owner)
-
-
-@pytest.fixture
-def api(token, api_client):
-    return api_client(token)
+from .conftest import THREE
 
 
 def _names(events):

@@ -11,7 +11,7 @@ from webapp.models import Campaign, ContentItem, Job
 
 @pytest.fixture
 def app(tmp_path):
-    """The test app with job settings for the selected backend (SQLite or Redis)."""
+    """The test app with job settings for the selected backend, writing offline (no loopback server)."""
     app = make_app(tmp_path, **jobs_config(tmp_path))
     yield app
     flush_redis(app)
@@ -19,15 +19,6 @@ def app(tmp_path):
         db.session.remove()
         db.engine.dispose()
 
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def api(owner, factory, api_client):
-    return api_client(factory.token(owner))
 
 
 def _campaign_status(app, campaign_id):
