@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from tests.helpers.fixtures_jobs import make_campaign, wait_for_job
 from webapp.extensions import db
@@ -57,6 +58,13 @@ def test_replay_after_reconnect_from_a_seq(app, owner, token, api, worker, ws_co
     first.close()
     last = seen[-1]["seq"]
     wait_for_job(app, job["id"])
+    # The job's last events (completed, then the notification) are stored just after its status.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if db.session.query(JobEvent).filter_by(job_id=job["id"], event="notification").count():
+                break
+        time.sleep(0.02)
 
     again = ws_connect(f"/ws/api/events?campaign={cid}&after={last}", token=token)
     replayed = again.replayed
