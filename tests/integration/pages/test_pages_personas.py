@@ -2,42 +2,10 @@
 delete refused while a campaign uses it, archive/restore, roles, team scoping, escaping."""
 from __future__ import annotations
 
-import pytest
-
 from webapp.extensions import db
 from webapp.models import Persona
-from webapp.services import campaigns, personas
-from webapp.services.access import Actor
 
-HOSTILE = '<script>alert(1)</script><div hx-get="/x">'
-
-
-def owner(user) -> Actor:
-    return Actor(user.id, user.current_team_id, "owner")
-
-
-def add_persona(app, user, **data) -> int:
-    with app.app_context():
-        persona = personas.create_persona(owner(user), {"name": "Ops Olivia", **data})
-        db.session.commit()
-        return persona.id
-
-
-def add_campaign(app, user, **data) -> int:
-    with app.app_context():
-        campaign = campaigns.create_campaign(owner(user), {"name": "Spring launch", **data})
-        db.session.commit()
-        return campaign.id
-
-
-@pytest.fixture
-def owner_user(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def client_of(owner_user, login):
-    return login(owner_user)
+from .conftest import HOSTILE, add_campaign, add_persona
 
 
 def test_anonymous_is_sent_to_login(client):

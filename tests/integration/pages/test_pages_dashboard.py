@@ -10,7 +10,7 @@ from webapp.extensions import db
 from webapp.services import campaigns, content, personas
 from webapp.services.access import Actor
 
-HOSTILE = '<script>alert(1)</script><div hx-get="/x">'
+from .conftest import HOSTILE
 
 
 def seed(app, user, *, name="Spring launch", status="draft", **data) -> int:
