@@ -160,6 +160,14 @@ def limits_for(content_type: str, platform: str) -> Limits:
     return LIMITS.get((content_type, platform), Limits())
 
 
+def expected_length(content_type: str, platform: str) -> int:
+    """About how many characters a model writes for this piece (what the prompt asks for): the
+    job runner starts the longest pieces first, so the last one to finish is not a late long one."""
+    lim = limits_for(content_type, platform)
+    return ((lim.body_recommended or 0) + (lim.subject_max or 0) + (lim.preheader_max or 0)
+            + lim.headline_count * (lim.headline_max or 0) + lim.description_count * (lim.description_max or 0))
+
+
 # --- measuring ------------------------------------------------------------------------------
 
 # twitter-text v3 configuration: these code point ranges weigh 1, everything else (CJK,

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from ..ai import platforms
 from ..database import reading
 from ..events import store as events
 from ..events.live import publish_live
@@ -599,7 +600,10 @@ class _Run:
                 with db.engine.begin() as conn:
                     conn.execute(update(Job).where(Job.id == self.job_id).values(progress_done=self.done))
             self.emit_job(events.CAMPAIGN_STARTED)
-            todo = [p for p in self.pieces if p["step_key"] not in existing]
+            # Longest first: with every piece streaming at once the job ends when the longest one
+            # does, so it must not be the last to start (nor wait for a slot when pieces > concurrency).
+            todo = sorted((p for p in self.pieces if p["step_key"] not in existing),
+                          key=lambda p: -platforms.expected_length(p["content_type"], p["platform"]))
             outcomes: list[_Outcome] = []
             stop_launching = False
             # The first wave starts together: announce it in one write, not one per piece.
