@@ -6,7 +6,8 @@
 
 Behaviour strings: ok | prose | fenced | empty_object | invalid_json | overlimit | hostile |
   hang | 500 | 503 | 400 | 401 | quota | 429[:retry-after=S][:retry-after-ms=MS] |
-  slow:delay=S[:token_delay=S] | text=<raw reply> ; options combine: "ok:delay=0.2".
+  slow:delay=S[:token_delay=S] | text=<raw reply> | midstream_error (streams half the reply, then an
+  {"error": ...} event, as vLLM and OpenAI do when a reply fails after its 200) ; options combine: "ok:delay=0.2".
 Every request is recorded in server.requests (method, path, headers, json).
 """
 from __future__ import annotations
@@ -215,6 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         owner.usage_sent.append(usage)
         model = body.get("model") or owner.model
+        if body.get("stream") and b.kind == "midstream_error":
+            return self._stream_then_fail(content[:len(content) // 2], model)
         if body.get("stream"):
             include = (body.get("stream_options") or {}).get("include_usage") and b.usage
             return self._stream(content, model, usage if include else None, b.token_delay)
@@ -255,6 +258,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+    def _stream_then_fail(self, content: str, model: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
+                 "model": model, "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]}
+        error = {"error": {"message": "The server had an error while processing your request.",
+                           "type": "server_error"}}
+        self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(error)}\n\n".encode())
+        self.wfile.flush()
 
 
 class _Server(ThreadingHTTPServer):

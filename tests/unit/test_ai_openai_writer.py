@@ -186,6 +186,25 @@ def test_streaming_usage_counted_across_retries_and_repairs(openai_server):
     assert restarts, "a repair restarts the live preview"
 
 
+def test_error_inside_a_stream_is_retried_and_its_text_counted(openai_server):
+    openai_server.script("midstream_error", "ok")
+    shown, restarts = [], []
+    piece = writer(openai_server).stream(brief("email", "email"), shown.append,
+                                         on_restart=lambda: restarts.append(len(shown)))
+    assert piece.ok and len(openai_server.completions) == 2
+    assert restarts and restarts[0] > 0, "the half-written preview is cleared before the second try"
+    # The failed half was generated (and billed): estimated on top of the second reply's reported usage.
+    assert piece.completion_tokens > openai_server.usage_sent[1]["completion_tokens"]
+    assert piece.usage_estimated
+
+
+def test_errors_inside_every_stream_end_as_transient(openai_server):
+    openai_server.script(*["midstream_error"] * 3)
+    with pytest.raises(TransientAIError, match="error mid-reply: The server had an error"):
+        writer(openai_server, max_retries=1).stream(brief(), lambda t: None)
+    assert len(openai_server.completions) == 2
+
+
 def test_missing_usage_is_estimated_not_zero(openai_server):
     openai_server.script("ok:no_usage")
     piece = writer(openai_server).write(brief())

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import openai
 from openai import OpenAI
@@ -22,7 +23,7 @@ try:  # the HTTP library under `openai` (httpx2 in openai >= 3, httpx before)
 except ImportError:  # pragma: no cover
     import httpx as _http
 
-from . import platforms
+from . import platforms, sse
 from .parsing import JsonTextStream, extract_json, parse_fields
 from .prompts import build_messages, critique_messages, repair_message, response_format, temperature
 from .types import Brief, Critique, PermanentAIError, Piece, TransientAIError
@@ -44,6 +45,8 @@ class _Usage:
         self.estimated = False
 
     def add(self, usage, messages: list[dict], text: str) -> None:
+        if isinstance(usage, dict):  # a streamed reply's usage, read as JSON
+            usage = _UsageNumbers(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
         if usage is not None and getattr(usage, "prompt_tokens", None) is not None:
             self.prompt += usage.prompt_tokens or 0
             self.completion += usage.completion_tokens or 0
@@ -51,6 +54,16 @@ class _Usage:
             self.estimated = True
             self.prompt += sum(len(str(m.get("content", ""))) for m in messages) // 4
             self.completion += len(text) // 4
+
+
+class _UsageNumbers(NamedTuple):
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _count(value) -> int | None:
+    """A token count from JSON; anything that is not a non-negative integer counts as absent."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _retry_after(err: Exception) -> float | None:
@@ -258,8 +271,8 @@ class OpenAIWriter:
                 if not _is_transient_status(status) or (status == 429 and _is_quota(exc)):
                     raise PermanentAIError(_describe(exc), status=status) from exc
                 error: Exception = exc
-            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-                error = exc
+            except (openai.APITimeoutError, openai.APIConnectionError, sse.StreamError) as exc:
+                error = exc  # a server failing mid-stream is as transient as one that dropped the line
             if state["emitted"] and on_restart:
                 on_restart()
             retry_after = _retry_after(error)
@@ -310,20 +323,20 @@ class OpenAIWriter:
         reported = None
         visible = JsonTextStream()
         try:
-            stream = self._client.chat.completions.create(
-                **kwargs, stream=True, stream_options={"include_usage": True})
-            for chunk in stream:
-                if getattr(chunk, "usage", None) is not None:
-                    reported = chunk.usage
-                for choice in chunk.choices or ():
-                    delta = choice.delta.content if choice.delta else None
-                    if delta:
+            # The client sends the request and raises on an error status; the body's events are read
+            # as plain JSON (sse.py says why).
+            with self._client.chat.completions.with_streaming_response.create(
+                    **kwargs, stream=True, stream_options={"include_usage": True}) as response:
+                for chunk in sse.chunks(response.iter_lines()):
+                    if chunk.get("usage"):
+                        reported = chunk["usage"]
+                    for delta in sse.delta_texts(chunk):
                         parts.append(delta)
                         shown = visible.feed(delta)
                         if shown:
                             state["emitted"] = True
                             on_text(shown)
-        except (openai.APITimeoutError, openai.APIConnectionError, _http.TransportError) as exc:
+        except (openai.APITimeoutError, openai.APIConnectionError, _http.TransportError, sse.StreamError) as exc:
             if parts:  # a broken stream was still generated (and billed): count an estimate
                 usage.add(None, kwargs["messages"], "".join(parts))
             if isinstance(exc, _http.TransportError):  # raised mid-stream, unwrapped by the client
@@ -338,6 +351,8 @@ class OpenAIWriter:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, sse.StreamError):
+        return f"the AI server reported an error mid-reply: {str(exc)[:200]}"
     if isinstance(exc, openai.APITimeoutError):
         return "the AI server timed out"
     if isinstance(exc, openai.APIConnectionError):
