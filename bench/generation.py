@@ -123,6 +123,8 @@ def main() -> None:
     parser.add_argument("--token-delay", type=float, default=0.01, help="seconds between streamed chunks")
     parser.add_argument("--concurrency", type=int, default=12, help="HERALD_AI_CONCURRENCY (default 12)")
     parser.add_argument("--runs", type=int, default=5, help="jobs to time (the median is printed)")
+    parser.add_argument("--idle", type=float, default=2.0,
+                        help="seconds the worker sits idle before each job, as when a person presses Generate")
     parser.add_argument("--dump", help="write the per-marker send/arrival times to this JSON file")
     args = parser.parse_args()
 
@@ -210,6 +212,7 @@ def main() -> None:
         arrived: dict[str, float] = {}
         totals, outcomes = [], []
         for _run in range(args.runs):
+            time.sleep(args.idle)  # an idle worker polls least often: its pick-up time belongs in the figure
             with app.app_context():
                 cursor = store.latest_id()
             sock = WSClient(f"ws://127.0.0.1:{web_port}/ws/campaigns/{campaign_id}?after={cursor}", cookie=cookie)

@@ -2,8 +2,9 @@
 
 Storage is picked on first use, not at import: RedisHuey storage when REDIS_URL is set, else
 SqliteHuey storage in its own file (HUEY_PATH, default instance/huey.db — never Herald's database,
-see PITFALLS.md). An app built with other settings (tests, `create_app(config)`) rebinds it with
-`configure(...)`. Huey carries only job ids; the Job rows are the truth.
+see PITFALLS.md) whose consumers are woken when a task arrives (huey_doorbell.py). An app built
+with other settings (tests, `create_app(config)`) rebinds it with `configure(...)`. Huey carries
+only job ids; the Job rows are the truth.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import threading
 from pathlib import Path
 
 from huey import Huey
-from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage, RedisStorage
+
+from .huey_doorbell import DoorbellSqliteStorage
 
 # Which seed queue each Huey task serves (queues/status counts pending messages per queue by task name).
 TASK_QUEUES: dict[str, str] = {}
@@ -65,7 +68,7 @@ class HeraldHuey(Huey):
             return RedisStorage(self.name, url=settings["REDIS_URL"], blocking=True, read_timeout=1)
         path = Path(settings["HUEY_PATH"])
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteStorage(self.name, filename=str(path), timeout=15)
+        return DoorbellSqliteStorage(self.name, filename=str(path), timeout=15, read_timeout=1.0)
 
     def configure(self, *, redis_url: str | None, huey_path: str, name: str | None = None) -> None:
         """Point the instance at this app's queue store (a no-op when nothing changed)."""

@@ -72,6 +72,13 @@ class Worker:
         self.consumer.start()
 
     def stop(self) -> None:
+        import tasks
+
+        # Workers blocked in dequeue() see the stop flag when woken, not a read timeout later.
+        self.consumer.stop_flag.set()
+        doorbell = getattr(tasks.huey.storage, "doorbell", None)
+        if doorbell is not None:
+            doorbell.ring_here()
         self.consumer.stop(graceful=True)
         for sig, handler in self._handlers.items():
             signal.signal(sig, handler)

@@ -14,7 +14,7 @@ def register(app: Flask) -> None:
     @click.option("-k", "--worker-type", default="thread", type=click.Choice(["thread", "process"]),
                   show_default=True)
     @click.option("--max-delay", default=0.25, show_default=True,
-                  help="Longest pause (s) between polls of an empty SQLite queue.")
+                  help="Longest pause (s) between polls when a queue cannot block (after an error).")
     @click.option("--no-periodic", is_flag=True, help="Do not run the every-minute reaper here.")
     def worker(workers: int, worker_type: str, max_delay: float, no_periodic: bool) -> None:
         """Run a Huey consumer for Herald's queues (stop with Ctrl-C: running pieces finish)."""

@@ -235,7 +235,8 @@ def worker_command() -> list[str] | None:
     if not (ROOT / "tasks.py").exists():
         return None
     consumer = _bin("huey_consumer") or "huey_consumer"
-    # -m 1: poll the queue at least every second (default 10 s), so a new job starts promptly.
+    # Consumers wait on the queue's doorbell (webapp/huey_doorbell.py); -d/-m only pace retries after
+    # a queue error, or polling where the doorbell's socket cannot be made.
     return [consumer, "tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]
 
 
