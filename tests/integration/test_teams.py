@@ -294,3 +294,25 @@ def test_hostile_names_are_escaped_on_the_team_page(app, factory, login):
     page = c.get("/team").get_data(as_text=True)
     assert hostile not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_someone_in_no_team_can_start_one_instead_of_looping(app, factory, login):
+    user = factory.user("left@example.com")
+    with app.app_context():  # as after an owner removed them from the only team they had
+        db.session.query(Membership).filter_by(user_id=user.id).delete()
+        db.session.commit()
+    c = login(user)
+    r = c.get("/")
+    assert r.status_code == 403 and b"You are not in a team" in r.data and b"Log out" in r.data
+    r = c.get("/login")  # used to send them back to the dashboard, which sent them here: a loop
+    assert r.status_code == 302
+    assert c.get(r.headers["Location"]).status_code == 403
+    assert c.get("/api/auth/me").status_code == 401  # the API still says plainly: no team, no access
+    r = c.post("/teams", data={"name": "<b>x</b>" * 40})
+    assert r.status_code == 422 and b"You are not in a team" in r.data and b"&lt;b&gt;x" in r.data  # kept, escaped
+    r = c.post("/teams", data={"name": "Fresh start"})
+    assert r.status_code == 302
+    assert c.get("/").status_code == 200
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == "Fresh start"))
+    assert _role(app, user, team) == "owner"

@@ -73,7 +73,7 @@ SCHEMAS: dict = {
         "type": "object", "required": ["contentType", "platform"],
         "properties": {
             "contentType": {"type": "string", "enum": ["email", "social_post", "ad_copy"]},
-            "platform": {"type": "string", "description": "Must fit the content type."},
+            "platform": {"type": "string", "minLength": 1, "description": "Must fit the content type."},
             "tone": {"type": ["string", "null"], "maxLength": jobs.MAX_TONE},
             "personaId": {"type": ["integer", "null"],
                           "description": "One of the team's personas (default: the campaign's)."},

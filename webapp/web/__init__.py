@@ -116,7 +116,12 @@ def register(app: Flask) -> None:
             return render_template("pages/errors/404.html"), 404
         if exc.status == 401:
             from flask import redirect, url_for
+            from flask_login import current_user
 
+            if current_user.is_authenticated:  # logged in, but in no team (removed from the last one)
+                from .team import no_team_page
+
+                return no_team_page()
             return redirect(url_for("auth.login", next=request.path))
         return render_template("pages/errors/error.html", code=exc.status, message=exc.message), exc.status
 

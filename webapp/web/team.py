@@ -2,10 +2,10 @@
 switching and creating teams, and the invite landing page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth import require_actor
+from ..auth import current_actor, require_actor
 from ..extensions import db
 from ..forms.accounts import InviteForm, NewTeamForm, RoleForm, SwitchTeamForm, TeamForm, apply_errors
 from ..services import audit, teams
@@ -191,8 +191,9 @@ def switch():
 @bp.post("/teams")
 @login_required
 def create():
-    """Create a new team (you own it and switch to it)."""
-    actor = require_actor()
+    """Create a new team (you own it and switch to it). Also the way back for someone removed from
+    their last team, who has no current team (the no-team page posts here)."""
+    actor = current_actor()
     form = NewTeamForm()
     if form.validate_on_submit():
         try:
@@ -204,7 +205,15 @@ def create():
             db.session.commit()
             flash(f"Team {team.name} created — you are its owner.", "success")
             return redirect(url_for("team.index"))
+    if actor is None:
+        return no_team_page(form, 422)
     return render(PAGE, status=422, **_context(actor, new_team_form=form))
+
+
+def no_team_page(form: NewTeamForm | None = None, status: int = 403):
+    """For a logged-in user who belongs to no team: start one, or log out (never a redirect loop
+    between the login page and the dashboard)."""
+    return render_template("pages/team/no_team.html", form=form or NewTeamForm()), status
 
 
 @bp.route("/invite/<secret>", methods=["GET", "POST"])
