@@ -6,6 +6,7 @@ pieces still being written), so a fragment sent live and a page drawn on reload 
 from __future__ import annotations
 
 from flask import render_template
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Job
@@ -68,7 +69,12 @@ def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
         return render_template("partials/jobs/_progress.html", job=job, oob=True) if job else None
     if name in (store.CAMPAIGN_STARTED, *store.JOB_END_EVENTS):
         job = db.session.get(Job, job_id, populate_existing=True)
-        return render_panel(job, campaign, oob=True, up_to=event["id"]) if job else None
+        if job is None:
+            return None
+        # The head's badge too: "generating" while the job runs, the restored status after it.
+        status = db.session.scalar(select(Campaign.status).where(Campaign.id == campaign.id))
+        return render_panel(job, campaign, oob=True, up_to=event["id"]) + \
+            render_template("partials/campaigns/_status.html", status=status, oob=True)
     return None
 
 

@@ -114,6 +114,7 @@ def test_cancel_a_queued_job_restores_the_campaign(app, owner, api):
 @pytest.mark.parametrize("body, field", [
     ({"platform": "email"}, "contentType"),
     ({"contentType": "email"}, "platform"),
+    ({"contentType": "email", "platform": ""}, "platform"),
     ({"contentType": "poem", "platform": "email"}, "contentType"),
     ({"contentType": "email", "platform": "twitter"}, "platform"),
     ({"contentType": ["email"], "platform": "email"}, "contentType"),
