@@ -38,6 +38,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/writing.py
+	$(BIN)/python bench/generation.py
 
 vendor:
 	./scripts/fetch_vendor.sh

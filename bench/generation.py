@@ -1,11 +1,12 @@
 """Generation benchmark: a 12-piece campaign through the real job path, timed end to end.
 
-    python bench/generation.py [--delay 0.3] [--token-delay 0.01] [--concurrency 6]
+    python bench/generation.py [--delay 0.3] [--token-delay 0.01] [--concurrency 12] [--runs 5] [--idle 2]
 
 Runs the loopback OpenAI-compatible test server (every call waits --delay seconds, then streams its
 reply in small chunks), the web app on a loopback port (werkzeug, websockets included) and a Huey
 consumer as its own process (`huey_consumer tasks.huey`, as `make run` does), all on SQLite in a
 temporary folder. A websocket client logged in as the campaign's owner watches /ws/campaigns/<id>.
+Before each job the worker sits idle for --idle seconds, as when a person presses Generate.
 
 Prints (a) the job's total time as a ratio of one call's time (goal ≤ 1.3: pieces are written
 concurrently within HERALD_AI_CONCURRENCY) and (b) p50/p95 of the delay from a token leaving the
