@@ -172,6 +172,19 @@ def test_critique_can_be_turned_off(tmp_path, openai_server):
     assert r.get_json()["items"][0]["scoreBreakdown"]["critique"]["max"] == 0
 
 
+def test_an_unusable_critique_still_counts_its_tokens(app, api, owner, campaign_id, openai_server):
+    openai_server.script("ok", "text=Looks good to me, ship it.")  # the critic answers, but not in JSON
+    r = api.post("/api/content/generate-email", json={"campaignId": campaign_id})
+    assert r.status_code == 201, r.get_json()
+    [item] = r.get_json()["items"]
+    assert len(openai_server.completions) == 2
+    assert item["scoreBreakdown"]["critique"]["max"] == 0  # scored without a critique...
+    meta = item["metadata"]
+    assert meta["promptTokens"] + meta["completionTokens"] == _sent(openai_server)  # ...but billed for it
+    assert sum(r.prompt_tokens + r.completion_tokens for r in usage_rows(app, owner.current_team_id)) == \
+        _sent(openai_server)
+
+
 # --- the service as the job runner calls it -----------------------------------------------------
 
 

@@ -152,8 +152,8 @@ class OpenAIWriter:
             return None
         data = extract_json(text) or {}
         summary = str(data.get("summary") or "").strip()
-        if not summary:
-            return None
+        if not summary:  # answered (and billed) but unusable: keep the tokens, drop the words
+            return Critique(summary="", prompt_tokens=usage.prompt, completion_tokens=usage.completion)
         suggestions = data.get("suggestions") or []
         if isinstance(suggestions, str):
             suggestions = [suggestions]

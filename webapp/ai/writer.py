@@ -22,7 +22,10 @@ class Writer(Protocol):
         """Like write(); on_text receives text deltas of the piece while it is written."""
         ...
 
-    def critique(self, piece: Piece, brief: Brief) -> Critique | None: ...
+    def critique(self, piece: Piece, brief: Brief) -> Critique | None:
+        """None when no critique was had; a Critique with an empty summary when the critic answered
+        with nothing usable (its tokens were still spent and count against the budget)."""
+        ...
 
     def status(self) -> dict:
         """{writer, model, baseUrlHost, reachable: bool|None, checkedAt} — never the key."""

@@ -189,15 +189,16 @@ class _Result:
 def _call(writer: Writer, brief: Brief, config: Mapping, on_text) -> _Result:
     """Write (streaming when on_text is given), critique and score. No database access."""
     piece = writer.stream(brief, on_text) if on_text is not None else writer.write(brief)
-    critique = writer.critique(piece, brief) if _wants_critique(writer, config) else None
+    answer = writer.critique(piece, brief) if _wants_critique(writer, config) else None
+    critique = answer if answer is not None and answer.summary else None  # an empty one only carries tokens
     score, breakdown = score_piece(piece, brief, critique)
     if critique is not None:
         breakdown = {**breakdown, "critique": {**breakdown.get("critique", {}),
                                                "summary": critique.summary,
                                                "suggestions": list(critique.suggestions)}}
     billed = writer.name != "offline"  # the offline writer costs nothing and is not metered
-    prompt = piece.prompt_tokens + (critique.prompt_tokens if critique else 0)
-    completion = piece.completion_tokens + (critique.completion_tokens if critique else 0)
+    prompt = piece.prompt_tokens + (answer.prompt_tokens if answer else 0)
+    completion = piece.completion_tokens + (answer.completion_tokens if answer else 0)
     return _Result(piece=piece, critique=critique, score=score, breakdown=breakdown,
                    model=(piece.model or writer.model or "")[:120],
                    prompt_tokens=prompt if billed else 0, completion_tokens=completion if billed else 0)
