@@ -77,3 +77,13 @@ def test_marketer_journey(live_server, page, tmp_path):
     assert "Spring <b>Launch</b>" in stats.inner_text()
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert page.console_errors == []
+
+    # On a phone every menu entry, Log out included, is on screen: the menu wraps, nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/campaigns")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1]
+    for name in ("Dashboard", "Campaigns", "Personas", "Team", "Settings", "Log out"):
+        box = page.locator(".main-nav").get_by_role("button" if name == "Log out" else "link", name=name,
+                                                    exact=True).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
