@@ -3,7 +3,7 @@ import socket
 import time
 
 from webapp.events.live import LiveReceiver, publish_live, socket_dir
-from webapp.events.sockets import _coalesce
+from webapp.events.sockets import _coalesce, _deltas_early
 
 
 def _wait_for(predicate, timeout=2.0):
@@ -18,7 +18,7 @@ def _wait_for(predicate, timeout=2.0):
 def test_live_events_reach_every_listening_process_and_carry_no_id(tmp_path):
     config = {"INSTANCE_PATH": str(tmp_path)}
     got_a, got_b = [], []
-    a, b = LiveReceiver(config, got_a.append), LiveReceiver(config, got_b.append)
+    a, b = LiveReceiver(config, got_a.extend), LiveReceiver(config, got_b.extend)
     try:
         publish_live(config, [{"event": "content:generation:delta", "id": 7, "data": {"text": "Hel"}},
                               {"event": "content:generation:delta", "data": {"text": "lo"}}])
@@ -56,3 +56,17 @@ def test_coalesce_merges_deltas_per_piece_but_never_across_a_stored_event():
         ("content:generation:delta", "Hello"), ("content:generation:delta", "Wo"),
         ("content:generation:completed", None), ("content:generation:delta", "!")]
     assert batch[0]["data"]["text"] == "He"  # the queued events themselves are left as they were
+
+
+def _stored(id_, event, step=None, job="j"):
+    return {"id": id_, "event": event, "job_id": job, "data": {"step_key": step} if step else {}}
+
+
+def test_deltas_jump_ahead_of_cards_but_never_ahead_of_their_start():
+    batch = [_stored(1, "content:generation:completed", "x"), _stored(2, "content:generation:started", "a"),
+             _stored(3, "campaign:generation:progress"), _delta("a", "Hi"), _delta("b", "Yo"),
+             _stored(4, "campaign:generation:started", job="k"), {**_delta("c", "Ok"), "job_id": "k"}]
+    out = [(e["id"], e["data"].get("text")) for e in _deltas_early(batch)]
+    # b's start came earlier (not in this batch): to the front. a's delta waits for a's start;
+    # job k's delta for k's start. Stored events keep their order (the cursor relies on it).
+    assert out == [(None, "Yo"), (1, None), (2, None), (None, "Hi"), (3, None), (4, None), (None, "Ok")]

@@ -110,6 +110,13 @@ class Hub:
         self._stopped = False
         self._ready = threading.Event()  # set once the reader has its starting point
         self._live = None  # embedded mode: the Unix socket live deltas arrive on
+        # Embedded mode: a live delta must not overtake the stored events committed before it
+        # (the job's start, its piece's start), which the poller has not read yet. The first delta
+        # of each piece waits for a poll pass that began after it arrived.
+        self._passes = self._passes_begun = 0
+        self._pass_done = threading.Condition()
+        self._poke = threading.Event()
+        self._announced: set[tuple] = set()
 
     # --- subscribers ---
     def subscribe(self, sub: Subscription) -> Subscription:
@@ -121,7 +128,7 @@ class Hub:
                 if not self.app.config.get("REDIS_URL") and self._live is None:
                     from .live import LiveReceiver
 
-                    self._live = LiveReceiver(self.app.config, self.dispatch)
+                    self._live = LiveReceiver(self.app.config, self.dispatch_live)
                 self._thread = threading.Thread(target=target, name="herald-events", daemon=True)
                 self._thread.start()
         # Replay (from the table) starts after this returns: the reader must already be listening,
@@ -139,6 +146,26 @@ class Hub:
         for sub in subs:
             if sub.matches(event):
                 sub.put(event)
+
+    def dispatch_live(self, events: list[dict]) -> None:
+        """One datagram of live deltas from the embedded receiver: after the stored events committed
+        before it (one catch-up covers every piece the datagram starts)."""
+        keys = {(e.get("job_id"), (e.get("data") or {}).get("step_key")) for e in events}
+        if not keys <= self._announced:
+            self._catch_up()
+            if len(self._announced) > 10000:
+                self._announced.clear()
+            self._announced |= keys
+        for event in events:
+            self.dispatch(event)
+
+    def _catch_up(self, timeout: float = 0.25) -> None:
+        with self._pass_done:
+            if not self._subs:
+                return
+            target = self._passes_begun + 1  # a pass beginning from now on reads what is committed now
+            self._poke.set()
+            self._pass_done.wait_for(lambda: self._passes >= target or self._stopped, timeout)
 
     def stop(self) -> None:
         with self._lock:
@@ -170,6 +197,9 @@ class Hub:
         sqlite = engine.dialect.name == "sqlite"
         gaps: dict[int, float] = {}  # ids skipped over (PostgreSQL may commit them late)
         while self._wait_for_subscribers():
+            with self._pass_done:
+                self._passes_begun += 1
+                self._poke.clear()
             try:
                 with engine.connect() as conn:
                     stmt = select(*_COLUMNS).where(JobEvent.id > cursor).order_by(JobEvent.id).limit(1000)
@@ -191,7 +221,10 @@ class Hub:
                 if event["event"] != LIVE_ONLY_EVENT:
                     self.dispatch(event)
             gaps = {i: t for i, t in gaps.items() if now - t < 3.0}
-            time.sleep(interval)
+            with self._pass_done:
+                self._passes += 1
+                self._pass_done.notify_all()
+            self._poke.wait(interval)
 
     # --- Redis mode ---
     def _listen_redis(self) -> None:

@@ -70,7 +70,7 @@ def _sender() -> socket.socket:
 
 
 class LiveReceiver:
-    """One per web process: receives live events and hands them to `dispatch`."""
+    """One per web process: receives live events and hands each datagram's list to `dispatch`."""
 
     def __init__(self, config, dispatch) -> None:
         directory = socket_dir(config)
@@ -93,8 +93,7 @@ class LiveReceiver:
             except OSError:
                 return
             try:
-                for event in json.loads(data):
-                    self.dispatch(event)
+                self.dispatch(json.loads(data))  # one datagram: a list of events
             except Exception:  # noqa: BLE001 - one bad datagram must not stop the receiver
                 log.warning("bad live event", exc_info=True)
 

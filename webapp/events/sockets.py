@@ -89,6 +89,28 @@ def _coalesce(batch: list[dict]) -> list[dict]:
     return out
 
 
+def _deltas_early(batch: list[dict]) -> list[dict]:
+    """Token deltas as early as they may go: they are cheap, and must not wait behind the cards
+    being drawn for pieces that finished (a piece's own deltas precede its completion anyway). But
+    never before their job's start or their piece's start. Stored events keep their order."""
+    stored = [e for e in batch if e.get("id") is not None]
+    after: dict[int, list[dict]] = {}  # index in `stored` a delta goes after (-1: the front)
+    for event in batch:
+        if event.get("id") is not None:
+            continue
+        anchor, step = -1, event["data"].get("step_key")
+        for i, s in enumerate(stored):
+            if s["job_id"] == event["job_id"] and (s["event"] == store.CAMPAIGN_STARTED or (
+                    s["event"] == store.CONTENT_STARTED and s["data"].get("step_key") == step)):
+                anchor = i
+        after.setdefault(anchor, []).append(event)
+    out = after.get(-1, [])
+    for i, event in enumerate(stored):
+        out.append(event)
+        out += after.get(i, [])
+    return out
+
+
 def _pump(ws, sub: Subscription, last: int, render, *, one_message: bool = True) -> None:
     """Send live events after `last` until the client goes away. Whatever queued up while a message
     was being sent goes out together: browser fragments in one message, JSON events one by one."""
@@ -99,10 +121,7 @@ def _pump(ws, sub: Subscription, last: int, render, *, one_message: bool = True)
             return
         if first is None:
             continue
-        batch = _coalesce([first] + sub.drain(limit=1000))
-        # Token deltas first: they are cheap, and must not wait behind the cards being drawn for
-        # pieces that finished (a piece's own deltas always precede its completion anyway).
-        batch.sort(key=lambda e: e.get("id") is not None)
+        batch = _deltas_early(_coalesce([first] + sub.drain(limit=1000)))
         messages = []
         try:
             for event in batch:

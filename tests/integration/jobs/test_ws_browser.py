@@ -20,7 +20,9 @@ def test_browser_socket_streams_html_fragments_and_replays(app, owner, worker, w
     sock = ws_connect(f"/ws/campaigns/{cid}?after={cursor}", user=owner)
     r = login(owner).post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"})
     assert r.status_code == 202 and 'id="job-panel"' in r.get_data(as_text=True)
-    got = sock.until(lambda m: 'data-status="succeeded"' in m)
+    # Until the job's end fragment (its panel and the head's badge; a late progress bar may say
+    # "succeeded" a message earlier).
+    got = sock.until(lambda m: 'data-status="succeeded"' in m and 'id="campaign-status"' in m)
     assert all('hx-swap-oob' in m for m in got)
     # A message reflecting stored events carries the replay cursor; one made only of live token
     # deltas has none (deltas are not replayed one by one).
