@@ -44,6 +44,7 @@ def generate_content(job_id: str) -> None:
     from webapp.services import jobs
 
     with get_app().app_context():
+        jobs.mark_worker_seen()  # consumers started with --no-periodic check in here
         status = jobs.run_job(job_id)
     log.info("job %s: %s", job_id, status)
 

@@ -30,7 +30,9 @@ def panel_context(job: Job | None, campaign: Campaign, *, live: bool, up_to: int
             state = "done" if item is not None else ("writing" if key in texts else "waiting")
             pieces.append({**p, "dom_id": piece_dom_id(job.id, key), "item": item, "state": state,
                            "text": texts.get(key, "")})
-    return {"job": job, "campaign": campaign, "pieces": pieces, "live": live}
+    # A queued job on a system whose worker is not running would wait silently: say so.
+    no_worker = job is not None and job.status == "queued" and not jobs_service.worker_alive()
+    return {"job": job, "campaign": campaign, "pieces": pieces, "live": live, "no_worker": no_worker}
 
 
 def render_panel(job: Job | None, campaign: Campaign, *, oob: bool, up_to: int | None = None) -> str:

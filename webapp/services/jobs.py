@@ -240,6 +240,30 @@ def mark_worker_seen() -> None:
     huey.storage.put_data(WORKER_SEEN_KEY, str(time.time()).encode())
 
 
+WORKER_ALIVE_SECONDS = 120  # workers stamp at start-up, every minute and on each task
+
+
+def _worker_last_seen() -> float | None:
+    """When a worker last stamped the broker (epoch seconds), or None. Raises if the broker is down."""
+    from huey.constants import EmptyData
+
+    from tasks import huey
+
+    raw = huey.storage.peek_data(WORKER_SEEN_KEY)
+    if raw is EmptyData or raw is None:
+        return None
+    return float(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def worker_alive() -> bool:
+    """A worker seen in the last two minutes (False too when the broker cannot be asked)."""
+    try:
+        seen = _worker_last_seen()
+    except Exception:  # noqa: BLE001 - a broker we cannot read has no worker we can vouch for
+        return False
+    return seen is not None and time.time() - seen < WORKER_ALIVE_SECONDS
+
+
 def health() -> dict:
     """Broker reachable? A worker seen in the last two minutes? Jobs stuck past their lease?"""
     from tasks import huey
@@ -250,16 +274,12 @@ def health() -> dict:
     seen = None
     try:
         huey.pending_count()
-        raw = huey.storage.peek_data(WORKER_SEEN_KEY)
-        from huey.constants import EmptyData
-
-        if raw is not EmptyData and raw is not None:
-            seen = float(raw.decode() if isinstance(raw, bytes) else raw)
+        seen = _worker_last_seen()
     except Exception as exc:  # noqa: BLE001
         out["broker"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     age = time.time() - seen if seen else None
     out["worker"] = {"last_seen_at": datetime.fromtimestamp(seen).astimezone() if seen else None,
-                     "alive": age is not None and age < 120}
+                     "alive": age is not None and age < WORKER_ALIVE_SECONDS}
     now = utcnow()
     out["expired_leases"] = db.session.scalar(select(func.count(Job.id)).where(
         Job.status == "running", Job.lease_expires_at < now)) or 0

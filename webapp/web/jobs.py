@@ -26,7 +26,7 @@ def _jobs_helpers():
         cursor = store.latest_id()  # read first: anything newer is replayed by the socket
         job = jobs_service.latest_job_for_campaign(actor.team_id, campaign.id) if actor else None
         context = fragments.panel_context(job, campaign, live=False)
-        return {"job": job, "pieces": context["pieces"], "cursor": cursor}
+        return {"job": job, "pieces": context["pieces"], "cursor": cursor, "no_worker": context["no_worker"]}
 
     def jobs_nav() -> dict | None:
         actor = session_actor()
@@ -48,7 +48,9 @@ def _panel_response(campaign_id: int, status: int = 200, error: str | None = Non
     campaign = campaigns_service.get_campaign_row(actor, campaign_id)
     job = jobs_service.latest_job_for_campaign(actor.team_id, campaign.id)
     context = fragments.panel_context(job, campaign, live=True)
-    return render_template("partials/jobs/_panel.html", oob=False, error=error, **context), status
+    # The head's status badge too ("generating" once the job is queued), before any socket event.
+    return render_template("partials/jobs/_panel.html", oob=False, error=error, **context) + \
+        render_template("partials/campaigns/_status.html", status=campaign.status, oob=True), status
 
 
 def _back_to_campaign(campaign_id: int):

@@ -90,3 +90,19 @@ def test_generate_button_conflict_and_viewer(app, owner, factory, login):
     html = login(viewer).get(f"/campaigns/{cid}").get_data(as_text=True)
     assert ">Cancel</button>" not in html and "Generate campaign" not in html
     assert login(viewer).post(f"/campaigns/{cid}/generate").status_code in (302, 303, 403)
+
+
+def test_a_queued_job_says_when_no_worker_is_running(app, owner, login):
+    from webapp.services import jobs
+
+    cid = make_campaign(app, owner, **THREE)
+    client = login(owner)
+    r = client.post(f"/campaigns/{cid}/generate", headers={"HX-Request": "true"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 202 and "No background worker has checked in" in body  # no worker in this test
+    # The head's badge is swapped along with the panel, before any socket event.
+    assert '<span id="campaign-status" hx-swap-oob="true"><span class="badge badge-generating' in body
+    assert "No background worker has checked in" in client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    with app.app_context():
+        jobs.mark_worker_seen()  # as a consumer does at start-up, every minute and per task
+    assert "No background worker" not in client.get(f"/campaigns/{cid}").get_data(as_text=True)
