@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from .database import writing
 from .extensions import db, login_manager
 from .models import ApiToken, Membership, User
-from .services.access import Actor
+from .services.access import Actor, require_role
 from .services.errors import Unauthorized
 
 
@@ -85,8 +85,13 @@ def current_actor() -> Actor | None:
     return actor
 
 
-def require_actor() -> Actor:
+def require_actor(role: str | None = None) -> Actor:
+    """The caller, or 401. With `role`, also 403 below that role — checked before the view reads
+    its body, so a viewer hears "not allowed" rather than what was wrong with the data. (The
+    services check roles again: this only puts the answer first.)"""
     actor = current_actor()
     if actor is None:
         raise Unauthorized("Log in or send an API token (Authorization: Bearer …).")
+    if role is not None:
+        require_role(actor, role)
     return actor

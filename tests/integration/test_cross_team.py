@@ -2,7 +2,7 @@
 team's data is unchanged afterwards. Generic over app.url_map, so routes added later are covered."""
 import re
 
-from .test_api_campaigns_support import make_team, new_campaign, new_item, new_persona
+from .test_api_campaigns_support import make_team, new_campaign, new_item, new_persona, viewer_of
 
 # A body that is valid for the write routes, so a refusal can only come from the id check.
 BODY = {"name": "Hijacked", "contentType": "social_post", "platform": "linkedin", "contentBody": "Hijacked",
@@ -82,3 +82,26 @@ def test_other_teams_rows_never_show_in_lists_or_stats(factory, api_client):
     # Filtering by another team's persona id finds nothing either.
     persona_id = victim.api.get("/api/personas").get_json()["items"][0]["id"]
     assert intruder.api.get(f"/api/campaigns?personaId={persona_id}").get_json()["total"] == 0
+
+
+def test_a_viewers_write_is_403_whatever_the_body(app, factory, api_client):
+    """Permission is answered before the body is read: a viewer learns "not allowed", not what was
+    wrong with the data. Every /api write outside /api/auth, generic over app.url_map."""
+    owner = make_team(factory, api_client)
+    ids = {**_victim(owner.api), "queue": "content-generation", "job_id": "00000000-0000-0000-0000-000000000000"}
+    viewer = viewer_of(factory, api_client, owner)
+    before = _snapshot(owner.api, ids)
+    writes = [(m, p) for m, p in _id_routes(app, ids) if m in ("POST", "PUT", "DELETE")]
+    for rule in app.url_map.iter_rules():  # the writes that take no id
+        if rule.rule.startswith("/api/") and not ARG.search(rule.rule) and not rule.rule.startswith("/api/auth/"):
+            writes += [(m, rule.rule) for m in sorted(rule.methods & {"POST", "PUT", "DELETE"})]
+    assert ("POST", "/api/campaigns") in writes and ("POST", "/api/content/generate-email") in writes
+    assert ("DELETE", f"/api/jobs/content-generation/{ids['job_id']}/cancel") in writes
+    failures = []
+    for method, path in writes:
+        for body in ([1, 2], {"name": 5, "campaignId": "x", "contentType": "poem"}):
+            r = viewer.open(method, path, json=body)
+            if r.status_code != 403:
+                failures.append((method, path, r.status_code))
+    assert failures == []
+    assert _snapshot(owner.api, ids) == before

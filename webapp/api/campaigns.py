@@ -305,7 +305,7 @@ def list_campaigns():
 @operation("Create a campaign", tag="campaigns", body="CampaignInput", response="Campaign", status=201,
            errors=WRITE_ERRORS)
 def create_campaign():
-    actor = require_actor()
+    actor = require_actor("editor")
     form = _campaign_form()
     try:
         form.raise_if_invalid()
@@ -329,7 +329,7 @@ def get_campaign(campaign_id: int):
 @operation("Update a campaign (only the fields sent change)", tag="campaigns", body="CampaignUpdate",
            response="Campaign", errors=WRITE_ERRORS)
 def update_campaign(campaign_id: int):
-    actor = require_actor()
+    actor = require_actor("editor")
     form = _campaign_form()
     try:
         form.raise_if_invalid()
@@ -345,7 +345,7 @@ def update_campaign(campaign_id: int):
 @operation("Delete a campaign with its content (409 while a job is generating it)", tag="campaigns",
            response={"type": "null"}, status=204, errors=(403, 404, 409))
 def delete_campaign(campaign_id: int):
-    campaigns.delete_campaign(require_actor(), campaign_id)
+    campaigns.delete_campaign(require_actor("editor"), campaign_id)
     db.session.commit()
     return "", 204
 
@@ -375,7 +375,7 @@ def list_content(campaign_id: int):
 @operation("Add a content item to a campaign (written by hand; AI writing is under /api/content and /api/jobs)",
            tag="content items", body="ContentItemInput", response="ContentItem", status=201, errors=WRITE_ERRORS)
 def create_content(campaign_id: int):
-    actor = require_actor()
+    actor = require_actor("editor")
     form = ContentItemForm.from_json(json_object())
     form.raise_if_invalid()
     item = content.create_content(actor, campaign_id, form.to_data())
@@ -394,7 +394,7 @@ def get_content(campaign_id: int, item_id: int):
 @operation("Update a content item (only the fields sent change; re-checked and re-scored)", tag="content items",
            body="ContentItemUpdate", response="ContentItem", errors=WRITE_ERRORS)
 def update_content(campaign_id: int, item_id: int):
-    actor = require_actor()
+    actor = require_actor("editor")
     form = ContentItemForm.from_json(json_object())
     form.raise_if_invalid()
     item = content.update_content(actor, campaign_id, item_id, form.to_data())
@@ -406,7 +406,7 @@ def update_content(campaign_id: int, item_id: int):
 @bp.delete("/campaigns/<int:campaign_id>/content/<int:item_id>")
 @operation("Delete a content item", tag="content items", response={"type": "null"}, status=204, errors=(403, 404))
 def delete_content(campaign_id: int, item_id: int):
-    content.delete_content(require_actor(), campaign_id, item_id)
+    content.delete_content(require_actor("editor"), campaign_id, item_id)
     db.session.commit()
     return "", 204
 
@@ -416,12 +416,13 @@ def delete_content(campaign_id: int, item_id: int):
 def _ab_write(service, *ids):
     """Call an A/B test write service with the body. The seed calls `name` testName: accept it, and
     name it in field errors when that is what the client sent."""
+    actor = require_actor("editor")
     payload = json_object()
     alias = "test_name" in payload and "name" not in payload
     if "test_name" in payload:
         payload.setdefault("name", payload.pop("test_name"))
     try:
-        return service(require_actor(), *ids, payload)
+        return service(actor, *ids, payload)
     except ValidationFailed as exc:
         if not alias or "name" not in exc.fields:
             raise
@@ -464,6 +465,6 @@ def update_ab_test(campaign_id: int, test_id: int):
 @bp.delete("/campaigns/<int:campaign_id>/ab-tests/<int:test_id>")
 @operation("Delete an A/B test record", tag="ab tests", response={"type": "null"}, status=204, errors=(403, 404))
 def delete_ab_test(campaign_id: int, test_id: int):
-    content.delete_ab_test(require_actor(), campaign_id, test_id)
+    content.delete_ab_test(require_actor("editor"), campaign_id, test_id)
     db.session.commit()
     return "", 204

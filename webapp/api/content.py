@@ -164,7 +164,7 @@ def ai_status():
 
 
 def _generate(content_type: str):
-    actor = require_actor()
+    actor = require_actor("editor")
     form = GenerateForm.from_json(_body())
     raise_if_invalid(form)
     items = generation.generate_content(actor, content_type, {"campaign_id": form.campaign_id.data,
@@ -198,7 +198,7 @@ def generate_ad_copy():
 @operation("Write A/B variations of an existing content item (they share its variant group)", tag="content",
            body="VariationsRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
 def generate_variations():
-    actor = require_actor()
+    actor = require_actor("editor")
     form = VariationsForm.from_json(_body())
     raise_if_invalid(form)
     data = {"content_id": form.content_id.data, "campaign_id": form.campaign_id.data,
@@ -239,7 +239,7 @@ def _batch_items(value) -> list[dict]:
            body="BatchGenerateRequest", response="GeneratedContent", status=201, also={202: "JobReference"},
            errors=(*_GENERATE_ERRORS, 409))
 def batch_generate():
-    actor = require_actor()
+    actor = require_actor("editor")
     body = _body()
     lists = {"items": _batch_items(body.pop("items", None)),
              "content_types": _string_list(body.pop("content_types", None), "content_types"),

@@ -130,7 +130,7 @@ def job_status(queue: str, job_id: str):
            response="Job", status=202, errors=(403, 404, 409, 422))
 def generate_campaign(campaign_id: int):
     """Queue every planned piece; 409 with error.jobId while one is already running."""
-    job = jobs.start_campaign_generation(require_actor(), campaign_id)
+    job = jobs.start_campaign_generation(require_actor("editor"), campaign_id)
     db.session.commit()
     return _job(job), 202
 
@@ -140,7 +140,7 @@ def generate_campaign(campaign_id: int):
            response="Job", status=202, errors=(400, 403, 404, 409, 422))
 def generate_single(campaign_id: int):
     """Queue one piece (contentType + platform, optional tone and personaId)."""
-    actor = require_actor()
+    actor = require_actor("editor")
     data = json_object()
     fields = {}
     for key in ("content_type", "platform"):
@@ -164,6 +164,6 @@ def generate_single(campaign_id: int):
            response="Job", errors=(403, 404, 409))
 def cancel_job(queue: str, job_id: str):
     """Cancel; 409 when it already finished."""
-    job = jobs.cancel_job(require_actor(), queue, job_id)
+    job = jobs.cancel_job(require_actor("editor"), queue, job_id)
     db.session.commit()
     return _job(job)

@@ -119,7 +119,7 @@ def list_personas():
 @operation("Create a persona", tag="personas", body="PersonaInput", response="Persona", status=201,
            errors=WRITE_ERRORS)
 def create_persona():
-    actor = require_actor()
+    actor = require_actor("editor")
     form = PersonaForm.from_json(json_object())
     form.raise_if_invalid()
     persona = personas.create_persona(actor, form.to_data())
@@ -137,7 +137,7 @@ def get_persona(persona_id: int):
 @operation("Update a persona (only the fields sent change)", tag="personas", body="PersonaUpdate",
            response="Persona", errors=WRITE_ERRORS)
 def update_persona(persona_id: int):
-    actor = require_actor()
+    actor = require_actor("editor")
     form = PersonaForm.from_json(json_object())
     form.raise_if_invalid()
     persona = personas.update_persona(actor, persona_id, form.to_data())
@@ -149,7 +149,7 @@ def update_persona(persona_id: int):
 @operation("Delete a persona (409 while a campaign uses it: archive it instead)", tag="personas",
            response={"type": "null"}, status=204, errors=(403, 404, 409))
 def delete_persona(persona_id: int):
-    personas.delete_persona(require_actor(), persona_id)
+    personas.delete_persona(require_actor("editor"), persona_id)
     db.session.commit()
     return "", 204
 
@@ -158,7 +158,7 @@ def delete_persona(persona_id: int):
 @operation("Archive a persona (kept on its campaigns, not offered for new ones)", tag="personas",
            response="Persona", errors=(403, 404))
 def archive_persona(persona_id: int):
-    persona = personas.archive_persona(require_actor(), persona_id)
+    persona = personas.archive_persona(require_actor("editor"), persona_id)
     db.session.commit()
     return _persona(persona)
 
@@ -166,6 +166,6 @@ def archive_persona(persona_id: int):
 @bp.post("/personas/<int:persona_id>/unarchive")
 @operation("Restore an archived persona", tag="personas", response="Persona", errors=(403, 404))
 def unarchive_persona(persona_id: int):
-    persona = personas.unarchive_persona(require_actor(), persona_id)
+    persona = personas.unarchive_persona(require_actor("editor"), persona_id)
     db.session.commit()
     return _persona(persona)
