@@ -9,6 +9,7 @@ directly. The queue table stays the truth: a lost ring costs one `read_timeout` 
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import os
@@ -90,6 +91,7 @@ class Doorbell:
                 return False
             sock.settimeout(1.0)
             self._sock, self._path, self._pid = sock, path, os.getpid()
+            atexit.register(self.close)  # a consumer that exits cleanly leaves no socket behind
             threading.Thread(target=self._receive, args=(sock,), name="huey-doorbell", daemon=True).start()
             return True
 

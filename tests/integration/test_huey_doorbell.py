@@ -97,3 +97,13 @@ def test_without_a_socket_consumers_fall_back_to_polling(tmp_path):
     assert store.blocking is False, "the consumer must sleep between polls itself"
     store.enqueue(b"still works")
     assert store.dequeue() == b"still works"
+
+
+def test_a_consumer_that_exits_cleanly_leaves_no_socket(tmp_path):
+    code = ("import sys; from webapp.huey_doorbell import DoorbellSqliteStorage as S; "
+            "s = S('herald', filename=sys.argv[1], read_timeout=0.01); s.dequeue(); "
+            "print(len(list(s.doorbell.directory.iterdir())))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "huey.db")], cwd=ROOT, check=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True).stdout
+    assert out.strip() == "1", "it listened while running"
+    assert list((tmp_path / "huey.wake").iterdir()) == []
