@@ -580,6 +580,7 @@ class _Run:
                     on_text=lambda text: deltas.add(key, text), config=self.app.config)
                 item_id, score = item.id, item.quality_score
                 db.session.commit()
+                deltas.flush_live(only=key)  # the piece's last words go out before its completion
                 # The finished card replaces the streamed text: its unsaved deltas need not be stored.
                 deltas.discard_stored(key)
                 completed = {"step_key": key, "item_id": item_id, "quality_score": score,
@@ -740,6 +741,7 @@ class _DeltaBuffer:
         self._text: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._send_lock = threading.Lock()
         self._closed = threading.Event()
         self._live: dict[str, list[str]] = {}
         self._thread = threading.Thread(target=self._loop, name=f"deltas-{run.job_id[:8]}", daemon=True)
@@ -753,10 +755,19 @@ class _DeltaBuffer:
                 self._text.setdefault(key, []).append(text)
                 self._live.setdefault(key, []).append(text)
 
-    def flush_live(self) -> None:
-        """Send what streamed since the last tick to the pages, one datagram for the whole job."""
-        with self._lock:
-            pending, self._live = self._live, {}
+    def flush_live(self, only: str | None = None) -> None:
+        """Send what streamed since the last tick to the pages, one datagram for the whole job (or
+        for one piece: `only`, before its completion is announced, so no delta trails its card)."""
+        with self._send_lock:  # one sender at a time, so a piece's text leaves in order
+            with self._lock:
+                if only is None:
+                    pending, self._live = self._live, {}
+                else:
+                    parts = self._live.pop(only, None)
+                    pending = {only: parts} if parts else {}
+            self._publish(pending)
+
+    def _publish(self, pending: dict[str, list[str]]) -> None:
         run = self.run
         publish_live(run.app.config, [
             {"event": events.CONTENT_DELTA, "job_id": run.job_id, "team_id": run.team_id, "user_id": run.user_id,
