@@ -61,9 +61,12 @@ def test_other_teams_ids_are_404_everywhere_and_change_nothing(app, factory, api
     assert {(m, p.format(**ids)) for m, p in expected} <= set(routes)
     failures = []
     for method, path in routes:
-        r = intruder.api.open(method, path, json=BODY if method in ("POST", "PUT", "PATCH") else None)
-        if r.status_code != 404:
-            failures.append((method, path, r.status_code))
+        # A valid body, and bad ones: the id is answered first, never what was wrong with the data.
+        bodies = [BODY, [1], {"name": 5, "contentType": "poem"}] if method in ("POST", "PUT", "PATCH") else [None]
+        for body in bodies:
+            r = intruder.api.open(method, path, json=body)
+            if r.status_code != 404:
+                failures.append((method, path, body, r.status_code))
     assert failures == []
     assert _snapshot(victim.api, ids) == before
     # And the victim's lists did not gain anything.

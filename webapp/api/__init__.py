@@ -44,6 +44,29 @@ def _api_guard():
         csrf.protect()
 
 
+@bp.before_request
+def _rows_before_bodies():
+    """A write naming a row the caller cannot see is a 404 before its body is read: another team's
+    id must not be answered with what was wrong in the data (every id in the path is checked
+    through the same scoped look-ups the services use)."""
+    args = request.view_args or {}
+    if request.method in ("GET", "HEAD", "OPTIONS") or not args:
+        return
+    actor = current_actor()
+    if actor is None:
+        return  # the view answers 401
+    from ..services import campaigns, content, personas
+
+    if "persona_id" in args:
+        personas.get_persona(actor, args["persona_id"])
+    if "campaign_id" in args:
+        campaigns.get_campaign_row(actor, args["campaign_id"])
+        if "item_id" in args:
+            content.get_content(actor, args["campaign_id"], args["item_id"])
+        if "test_id" in args:
+            content.get_ab_test(actor, args["campaign_id"], args["test_id"])
+
+
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
