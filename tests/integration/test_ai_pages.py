@@ -146,6 +146,8 @@ def test_other_teams_campaign_is_404(app, login, factory, owner):
     theirs = make_campaign(app, stranger)
     r = login(owner).post(f"/campaigns/{theirs}/ai/generate", data={"content_type": "email"}, headers=HX)
     assert r.status_code == 404
+    r = login(owner).post(f"/campaigns/{theirs}/ai/generate", data={"content_type": "poem"}, headers=HX)
+    assert r.status_code == 404  # the campaign is answered before what is wrong with the form
     assert items_of(app, theirs) == []
 
 

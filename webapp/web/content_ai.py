@@ -82,6 +82,7 @@ def _done(campaign_id: int, message: str):
 def generate(campaign_id: int):
     """Write piece(s) of one format for the campaign; HTMX gets the new cards."""
     actor = require_actor()
+    campaign = _campaign_of(actor, campaign_id)  # another team's campaign: 404 before the form's errors
     form = PageGenerateForm(formdata=_with_format(request.form))
     if not form.validate():
         first = next(iter(form.errors.values()))[0]
@@ -93,7 +94,7 @@ def generate(campaign_id: int):
     message = f"Wrote {len(items)} {label}{'s' if len(items) != 1 else ''}."
     if not is_htmx():
         return _done(campaign_id, message)
-    return _cards(items, _campaign_of(actor, campaign_id), message)
+    return _cards(items, campaign, message)
 
 
 @bp.post("/campaigns/<int:campaign_id>/content/<int:item_id>/ai/variations")
