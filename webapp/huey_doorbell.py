@@ -10,7 +10,6 @@ directly. The queue table stays the truth: a lost ring costs one `read_timeout` 
 from __future__ import annotations
 
 import atexit
-import errno
 import logging
 import os
 import socket
@@ -19,6 +18,8 @@ import uuid
 from pathlib import Path
 
 from huey.storage import SqliteStorage
+
+from .datagrams import send_to_all
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,8 @@ class Doorbell:
     def ring(self) -> None:
         """Wake every consumer waiting on this queue file, in this process and the others."""
         self.ring_here()
-        try:
-            targets = [p for p in self.directory.iterdir() if p.suffix == ".sock" and p != self._path]
-        except OSError:  # no consumer has listened yet
-            return
-        sender = _sender()
-        for path in targets:
-            try:
-                sender.sendto(b"!", str(path))
-            except BlockingIOError:
-                pass  # its queue is full of rings already
-            except OSError as exc:
-                if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
-                    path.unlink(missing_ok=True)  # its process is gone
+        # Never wait on a consumer: a full queue of rings is as good as one more.
+        send_to_all(self.directory, b"!", wait=0, skip=self._path)
 
     def ring_here(self) -> None:
         with self._cond:
@@ -112,17 +102,6 @@ class Doorbell:
                 if self._path is not None:
                     self._path.unlink(missing_ok=True)
             self._sock, self._path, self._pid = None, None, None
-
-
-_local = threading.local()
-
-
-def _sender() -> socket.socket:
-    s = getattr(_local, "sock", None)
-    if s is None:
-        s = _local.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        s.setblocking(False)  # never wait on a consumer: a full queue of rings is as good as one more
-    return s
 
 
 class DoorbellSqliteStorage(SqliteStorage):

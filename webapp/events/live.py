@@ -8,7 +8,6 @@ The text is also stored, coalesced, by the job runner, so a page that reconnects
 """
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
@@ -16,6 +15,8 @@ import socket
 import threading
 import uuid
 from pathlib import Path
+
+from ..datagrams import send_to_all
 
 log = logging.getLogger(__name__)
 MAX_DATAGRAM = 60_000
@@ -41,32 +42,9 @@ def publish_live(config, events: list[dict]) -> None:
         return
     if len(payload) > MAX_DATAGRAM:
         return
-    directory = socket_dir(config)
-    try:
-        targets = [p for p in directory.iterdir() if p.suffix == ".sock"]
-    except FileNotFoundError:
-        return
-    sender = _sender()
-    for path in targets:
-        try:
-            sender.sendto(payload, str(path))
-        except OSError as exc:
-            if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
-                path.unlink(missing_ok=True)  # its process is gone
-            # A reader that stayed full for the whole timeout: drop this delta (the final card has it)
-
-
-_local = threading.local()
-
-
-def _sender() -> socket.socket:
-    s = getattr(_local, "sock", None)
-    if s is None:
-        s = _local.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        # A full receiver (its queue holds a few hundred datagrams) briefly slows the writer rather
-        # than losing text; a stuck one costs at most this long per delta.
-        s.settimeout(0.2)
-    return s
+    # A full receiver (its queue holds a few hundred datagrams) briefly slows the writer rather than
+    # losing text; a stuck one costs at most this long per delta (the final card has the text).
+    send_to_all(socket_dir(config), payload, wait=0.2)
 
 
 class LiveReceiver:
