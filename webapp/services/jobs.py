@@ -509,8 +509,7 @@ class _Run:
 
     # events -------------------------------------------------------------------------------------
     def emit(self, name: str, data: dict) -> dict:
-        return events.append(job_id=self.job_id, team_id=self.team_id, user_id=self.user_id,
-                             campaign_id=self.campaign_id, event=name, data={"job_id": self.job_id, **data})
+        return events.append(**self._row(name, data))
 
     def emit_job(self, name: str) -> None:
         job = db.session.get(Job, self.job_id, populate_existing=True)
@@ -546,6 +545,7 @@ class _Run:
 
     # pieces -------------------------------------------------------------------------------------
     def _row(self, name: str, data: dict) -> dict:
+        """An event of this job, as events.append takes it."""
         return dict(job_id=self.job_id, team_id=self.team_id, user_id=self.user_id, campaign_id=self.campaign_id,
                     event=name, data={"job_id": self.job_id, **data})
 
@@ -560,10 +560,8 @@ class _Run:
                 "cancel_requested": self.cancel.is_set(), "job_id": self.job_id}
 
     def _started(self, piece: dict) -> dict:
-        return dict(job_id=self.job_id, team_id=self.team_id, user_id=self.user_id, campaign_id=self.campaign_id,
-                    event=events.CONTENT_STARTED,
-                    data={"job_id": self.job_id, "step_key": piece["step_key"],
-                          "content_type": piece["content_type"], "platform": piece["platform"]})
+        return self._row(events.CONTENT_STARTED, {"step_key": piece["step_key"],
+                                                  "content_type": piece["content_type"], "platform": piece["platform"]})
 
     def _write_piece(self, piece: dict, deltas: _DeltaBuffer, announced: bool = False) -> _Outcome:
         from . import generation
@@ -768,12 +766,10 @@ class _DeltaBuffer:
             self._publish(pending)
 
     def _publish(self, pending: dict[str, list[str]]) -> None:
-        run = self.run
-        publish_live(run.app.config, [
-            {"event": events.CONTENT_DELTA, "job_id": run.job_id, "team_id": run.team_id, "user_id": run.user_id,
-             "campaign_id": run.campaign_id, "seq": None,
-             "data": {"job_id": run.job_id, "step_key": key, "text": "".join(parts)}}
-            for key, parts in pending.items()])
+        publish_live(self.run.app.config, [{**self._delta(key, parts), "seq": None} for key, parts in pending.items()])
+
+    def _delta(self, key: str, parts: list[str]) -> dict:
+        return self.run._row(events.CONTENT_DELTA, {"step_key": key, "text": "".join(parts)})
 
     def _live_loop(self) -> None:
         while not self._closed.wait(self.run.settings.live_interval):
@@ -799,12 +795,8 @@ class _DeltaBuffer:
                 pending, self._text = self._text, {}
             if not pending:
                 return
-            run = self.run
-            with run.app.app_context():
-                events.append_many([dict(job_id=run.job_id, team_id=run.team_id, user_id=run.user_id,
-                                         campaign_id=run.campaign_id, event=events.CONTENT_DELTA,
-                                         data={"job_id": run.job_id, "step_key": key, "text": "".join(parts)})
-                                    for key, parts in pending.items()])
+            with self.run.app.app_context():
+                events.append_many([self._delta(key, parts) for key, parts in pending.items()])
 
     def _loop(self) -> None:
         while not self._closed.wait(self.run.settings.delta_interval):
