@@ -75,9 +75,13 @@ def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
             return None
         # The head's badge too: "generating" while the job runs, the restored status after it.
         status = db.session.scalar(select(Campaign.status).where(Campaign.id == campaign.id))
-        return render_panel(job, campaign, oob=True, up_to=event["id"]) + \
-            render_template("partials/campaigns/_status.html", status=status, oob=True)
+        return render_panel(job, campaign, oob=True, up_to=event["id"]) + campaign_status(status)
     return None
+
+
+def campaign_status(status: str) -> str:
+    """The campaign page head's status badge, swapped out-of-band."""
+    return render_template("partials/campaigns/_status.html", status=status, oob=True)
 
 
 def indicator(count: int) -> str:

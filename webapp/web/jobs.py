@@ -50,7 +50,7 @@ def _panel_response(campaign_id: int, status: int = 200, error: str | None = Non
     context = fragments.panel_context(job, campaign, live=True)
     # The head's status badge too ("generating" once the job is queued), before any socket event.
     return render_template("partials/jobs/_panel.html", oob=False, error=error, **context) + \
-        render_template("partials/campaigns/_status.html", status=campaign.status, oob=True), status
+        fragments.campaign_status(campaign.status), status
 
 
 def _back_to_campaign(campaign_id: int):
