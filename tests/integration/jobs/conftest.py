@@ -11,16 +11,22 @@ from webapp.extensions import db
 THREE = {"content_types": ["social_post"], "platforms": ["linkedin", "twitter", "facebook"]}
 
 
-@pytest.fixture
-def app(tmp_path, openai_server):
-    """The test app writing through the loopback OpenAI server."""
+def loopback_app(tmp_path, openai_server, **settings):
+    """The test app writing through the loopback OpenAI server, with `settings` on top; yields it,
+    then cleans up (a module that needs other settings overrides `app` with `yield from` this)."""
     app = make_app(tmp_path, **jobs_config(tmp_path, OPENAI_BASE_URL=openai_server.base_url,
-                                           OPENAI_API_KEY="sk-test"))
+                                           OPENAI_API_KEY="sk-test", **settings))
     yield app
     flush_redis(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, openai_server):
+    """The test app writing through the loopback OpenAI server."""
+    yield from loopback_app(tmp_path, openai_server)
 
 
 @pytest.fixture

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_app
-from tests.helpers.fixtures_jobs import flush_redis, make_campaign
-from tests.helpers.fixtures_jobs import jobs_config as base_config
-from webapp.extensions import db
+from tests.helpers.fixtures_jobs import make_campaign
 
-from .conftest import THREE
+from .conftest import THREE, loopback_app
 
 
 @pytest.fixture
 def app(tmp_path, openai_server):
     """The poller reads the event table every 2 s: far slower than the first token."""
-    app = make_app(tmp_path, **base_config(tmp_path, OPENAI_BASE_URL=openai_server.base_url,
-                                           OPENAI_API_KEY="sk-test", HERALD_EVENTS_POLL_INTERVAL=2.0))
-    yield app
-    flush_redis(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from loopback_app(tmp_path, openai_server, HERALD_EVENTS_POLL_INTERVAL=2.0)
 
 
 def test_deltas_come_after_their_pieces_start_event(app, owner, token, api, worker, ws_connect, openai_server):
