@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 import errno
+import logging
+import os
 import socket
 import threading
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _local = threading.local()
 
@@ -39,3 +45,42 @@ def _sender(wait: float) -> socket.socket:
         else:
             sock.setblocking(False)
     return sock
+
+
+class Listener:
+    """This process's socket in `directory`, handing each datagram to `on_datagram` on a thread of
+    its own. Binding raises OSError (a path over ~107 bytes, a read-only folder)."""
+
+    def __init__(self, directory: Path, prefix: str, on_datagram: Callable[[bytes], None], *,
+                 max_size: int = 65536) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self.sock.bind(str(self.path))
+        except OSError:
+            self.sock.close()
+            raise
+        self.sock.settimeout(1.0)
+        self._on_datagram, self._max_size = on_datagram, max_size
+        self.stopped = False
+        self.thread = threading.Thread(target=self._loop, name=f"datagrams-{prefix}", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopped:
+            try:
+                data = self.sock.recv(self._max_size)
+            except TimeoutError:
+                continue
+            except OSError:  # closed
+                return
+            try:
+                self._on_datagram(data)
+            except Exception:  # noqa: BLE001 - one bad datagram must not stop the listener
+                log.warning("bad datagram on %s", self.path.name, exc_info=True)
+
+    def close(self) -> None:
+        self.stopped = True
+        self.sock.close()
+        self.path.unlink(missing_ok=True)

@@ -12,14 +12,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import socket
 import threading
-import uuid
 from pathlib import Path
 
 from huey.storage import SqliteStorage
 
-from .datagrams import send_to_all
+from .datagrams import Listener, send_to_all
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +30,7 @@ class Doorbell:
         self.waiting = 0  # consumers waiting now (for tests and debugging)
         self._lock = threading.Lock()
         self._pid: int | None = None  # the process whose listener runs (a forked child starts its own)
-        self._sock: socket.socket | None = None
-        self._path: Path | None = None
+        self._listener: Listener | None = None
         self._failed = False
 
     @property
@@ -44,7 +41,7 @@ class Doorbell:
         """Wake every consumer waiting on this queue file, in this process and the others."""
         self.ring_here()
         # Never wait on a consumer: a full queue of rings is as good as one more.
-        send_to_all(self.directory, b"!", wait=0, skip=self._path)
+        send_to_all(self.directory, b"!", wait=0, skip=self._listener.path if self._listener else None)
 
     def ring_here(self) -> None:
         with self._cond:
@@ -69,39 +66,21 @@ class Doorbell:
         with self._lock:
             if self._pid == os.getpid():
                 return True
-            path = self.directory / f"{os.getpid()}-{uuid.uuid4().hex[:6]}.sock"
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                sock.bind(str(path))  # fails for a path over ~107 bytes, or a read-only folder
+                self._listener = Listener(self.directory, "", lambda _data: self.ring_here())
             except OSError as exc:
-                sock.close()
                 self._failed = True
                 log.warning("Huey doorbell unavailable (%s); consumers poll the queue instead", exc)
                 return False
-            sock.settimeout(1.0)
-            self._sock, self._path, self._pid = sock, path, os.getpid()
+            self._pid = os.getpid()
             atexit.register(self.close)  # a consumer that exits cleanly leaves no socket behind
-            threading.Thread(target=self._receive, args=(sock,), name="huey-doorbell", daemon=True).start()
             return True
-
-    def _receive(self, sock: socket.socket) -> None:
-        while True:
-            try:
-                sock.recv(64)
-            except TimeoutError:
-                continue
-            except OSError:  # closed
-                return
-            self.ring_here()
 
     def close(self) -> None:
         with self._lock:
-            if self._sock is not None and self._pid == os.getpid():
-                self._sock.close()
-                if self._path is not None:
-                    self._path.unlink(missing_ok=True)
-            self._sock, self._path, self._pid = None, None, None
+            if self._listener is not None and self._pid == os.getpid():
+                self._listener.close()
+            self._listener, self._pid = None, None
 
 
 class DoorbellSqliteStorage(SqliteStorage):

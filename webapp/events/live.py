@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import threading
-import uuid
 from pathlib import Path
 
-from ..datagrams import send_to_all
+from ..datagrams import Listener, send_to_all
 
 log = logging.getLogger(__name__)
 MAX_DATAGRAM = 60_000
@@ -47,35 +43,9 @@ def publish_live(config, events: list[dict]) -> None:
     send_to_all(socket_dir(config), payload, wait=0.2)
 
 
-class LiveReceiver:
+class LiveReceiver(Listener):
     """One per web process: receives live events and hands each datagram's list to `dispatch`."""
 
     def __init__(self, config, dispatch) -> None:
-        directory = socket_dir(config)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"web-{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(self.path))
-        self.sock.settimeout(1.0)
-        self.dispatch = dispatch
-        self.stopped = False
-        self.thread = threading.Thread(target=self._loop, name="herald-live-events", daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        while not self.stopped:
-            try:
-                data = self.sock.recv(MAX_DATAGRAM + 1024)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            try:
-                self.dispatch(json.loads(data))  # one datagram: a list of events
-            except Exception:  # noqa: BLE001 - one bad datagram must not stop the receiver
-                log.warning("bad live event", exc_info=True)
-
-    def close(self) -> None:
-        self.stopped = True
-        self.sock.close()
-        self.path.unlink(missing_ok=True)
+        super().__init__(socket_dir(config), "web-", lambda data: dispatch(json.loads(data)),
+                         max_size=MAX_DATAGRAM + 1024)
