@@ -3,6 +3,7 @@
 (huey_doorbell.py). Each listener binds its own `*.sock` file in the folder."""
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import os
@@ -54,7 +55,8 @@ class Listener:
     def __init__(self, directory: Path, prefix: str, on_datagram: Callable[[bytes], None], *,
                  max_size: int = 65536) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
+        self._pid = os.getpid()
+        self.path = directory / f"{prefix}{self._pid}-{uuid.uuid4().hex[:8]}.sock"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             self.sock.bind(str(self.path))
@@ -66,6 +68,7 @@ class Listener:
         self.stopped = False
         self.thread = threading.Thread(target=self._loop, name=f"datagrams-{prefix}", daemon=True)
         self.thread.start()
+        atexit.register(self.close)  # a process that exits cleanly leaves no socket behind
 
     def _loop(self) -> None:
         while not self.stopped:
@@ -81,6 +84,8 @@ class Listener:
                 log.warning("bad datagram on %s", self.path.name, exc_info=True)
 
     def close(self) -> None:
+        if self.stopped or os.getpid() != self._pid:  # a forked child must not remove its parent's socket
+            return
         self.stopped = True
         self.sock.close()
         self.path.unlink(missing_ok=True)

@@ -9,7 +9,6 @@ directly. The queue table stays the truth: a lost ring costs one `read_timeout` 
 """
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import threading
@@ -73,7 +72,6 @@ class Doorbell:
                 log.warning("Huey doorbell unavailable (%s); consumers poll the queue instead", exc)
                 return False
             self._pid = os.getpid()
-            atexit.register(self.close)  # a consumer that exits cleanly leaves no socket behind
             return True
 
     def close(self) -> None:
