@@ -234,58 +234,96 @@ def check(piece, *, require_visual: bool = False) -> list[str]:
     Used both to decide on a repair and as the message shown on a flagged draft, so every line
     names the field, the measured value and the limit.
     """
-    ct, pf = piece.content_type, piece.platform
+    # A wrong target or non-list fields make every other check meaningless: report only that.
+    early = _check_target(piece.content_type, piece.platform) or _check_field_types(piece)
+    if early:
+        return early
+    lim = limits_for(piece.content_type, piece.platform)
+    where = platform_name(piece.platform)
+    out = _check_body(piece, lim, where)
+    out += _TYPE_CHECKS.get(piece.content_type, _no_checks)(piece, lim, where)
+    out += _check_cta(piece, lim, where)
+    out += _check_hashtags(piece, lim, where)
+    out += _check_visual(piece.visual_brief, lim, required=require_visual)
+    return out
+
+
+def _check_target(ct: str, pf: str) -> list[str]:
     if ct not in CONTENT_TYPE_PLATFORMS:
         return [f"unknown content type {ct!r}"]
     if not is_valid_platform(ct, pf):
         return [f"{ct} cannot target platform {pf!r}"]
-    lim = limits_for(ct, pf)
-    rule, where = lim.length_rule, platform_name(pf)
-    out: list[str] = []
+    return []
 
-    if not _str_list(piece.headlines) or not _str_list(piece.descriptions) or not _str_list(piece.hashtags):
-        return ["headlines, descriptions and hashtags must be lists of strings"]
 
+def _check_field_types(piece) -> list[str]:
+    if all(_str_list(v) for v in (piece.headlines, piece.descriptions, piece.hashtags)):
+        return []
+    return ["headlines, descriptions and hashtags must be lists of strings"]
+
+
+def _missing(label: str, text: str, required: bool = True) -> list[str]:
+    return [f"{label} is missing"] if required and not text else []
+
+
+def _check_body(piece, lim: Limits, where: str) -> list[str]:
     body = (piece.body or "").strip()
-    if lim.body_required and not body:
-        out.append(f"{lim.body_label} is missing")
-    if ct == "social_post":
-        out += _too_long(f"{lim.body_label} (with hashtags)", post_text(piece), lim.body_max, rule, where)
-    else:
-        out += _too_long(lim.body_label, body, lim.body_max, rule, where)
+    out = _missing(lim.body_label, body, lim.body_required)
+    # A social post is published with its hashtags appended, so they count against the limit.
+    if piece.content_type == "social_post":
+        return out + _too_long(f"{lim.body_label} (with hashtags)", post_text(piece), lim.body_max,
+                               lim.length_rule, where)
+    return out + _too_long(lim.body_label, body, lim.body_max, lim.length_rule, where)
 
-    if ct == "email":
-        subject = (piece.subject_line or "").strip()
-        if not subject:
-            out.append("subject_line is missing")
-        out += _too_long("subject_line", subject, lim.subject_max, rule, "an email subject (recommended)")
-        pre = (piece.preheader or "").strip()
-        if not pre:
-            out.append("preheader is missing")
-        elif lim.preheader_min and measure(pre) < lim.preheader_min:
-            out.append(f"preheader is {measure(pre)} characters; aim for {lim.preheader_min}-"
-                       f"{lim.preheader_max} so the client does not pad it with body text")
-        out += _too_long("preheader", pre, lim.preheader_max, rule, "an email preheader")
 
-    if ct == "ad_copy":
-        out += _check_list("headline", piece.headlines, lim.headline_min, lim.headline_count,
-                           lim.headline_max, rule, where)
-        out += _check_list("description", piece.descriptions, lim.description_min, lim.description_count,
-                           lim.description_max, rule, where)
+def _check_email(piece, lim: Limits, where: str) -> list[str]:
+    rule = lim.length_rule
+    subject = (piece.subject_line or "").strip()
+    out = _missing("subject_line", subject)
+    out += _too_long("subject_line", subject, lim.subject_max, rule, "an email subject (recommended)")
+    pre = (piece.preheader or "").strip()
+    out += _missing("preheader", pre) or _preheader_too_short(pre, lim)
+    out += _too_long("preheader", pre, lim.preheader_max, rule, "an email preheader")
+    return out
 
+
+def _preheader_too_short(pre: str, lim: Limits) -> list[str]:
+    if not lim.preheader_min or measure(pre) >= lim.preheader_min:
+        return []
+    return [f"preheader is {measure(pre)} characters; aim for {lim.preheader_min}-"
+            f"{lim.preheader_max} so the client does not pad it with body text"]
+
+
+def _check_ad(piece, lim: Limits, where: str) -> list[str]:
+    rule = lim.length_rule
+    return (_check_list("headline", piece.headlines, lim.headline_min, lim.headline_count,
+                        lim.headline_max, rule, where)
+            + _check_list("description", piece.descriptions, lim.description_min, lim.description_count,
+                          lim.description_max, rule, where))
+
+
+def _no_checks(piece, lim: Limits, where: str) -> list[str]:
+    return []
+
+
+# Fields only some content types have (a social post's body is checked with the rest).
+_TYPE_CHECKS = {"email": _check_email, "ad_copy": _check_ad}
+
+
+def _check_cta(piece, lim: Limits, where: str) -> list[str]:
     cta = (piece.call_to_action or "").strip()
-    if lim.cta_required and not cta:
-        out.append("call_to_action is missing")
-    out += _too_long("call_to_action", cta, lim.cta_max, rule, where)
+    out = _missing("call_to_action", cta, lim.cta_required)
+    return out + _too_long("call_to_action", cta, lim.cta_max, lim.length_rule, where)
 
+
+def _check_hashtags(piece, lim: Limits, where: str) -> list[str]:
+    out = []
     n_tags = len(piece.hashtags)
     if lim.hashtags_max is not None and n_tags > lim.hashtags_max:
         out.append(f"{n_tags} hashtags; {where} allows {lim.hashtags_max}")
     bad_tags = [h for h in piece.hashtags if not clean_hashtag(h) or clean_hashtag(h) != h.lstrip("#")]
     if bad_tags:
         out.append(f"hashtags must be single words without spaces or punctuation: {', '.join(bad_tags[:3])}")
-
-    out += _check_visual(piece.visual_brief, lim, required=require_visual)
     return out
 
 
