@@ -74,34 +74,56 @@ def _range_fit(n: int, lo: int | None, hi: int | None, hard: int | None) -> floa
     return 1.0
 
 
-def _length(piece: Piece, lim) -> dict:
+def _body_fit(n: int, lim) -> float:
+    return _range_fit(n, lim.body_min_recommended, lim.body_recommended, lim.body_max)
+
+
+def _subject_fit(n: int, lo: int, hi: int, hard: int) -> float:
+    # Over the limit the subject is cut off by the client; outside the best range it still reads.
+    if not n or n > hard:
+        return 0.0
+    return 1.0 if lo <= n <= hi else 0.7
+
+
+def _email_length(piece: Piece, lim) -> tuple[float, str]:
+    s = measure(piece.subject_line)
+    lo, hi = lim.subject_recommended or (25, 50)
+    subj = _subject_fit(s, lo, hi, lim.subject_max or 60)
+    pre = _range_fit(measure(piece.preheader), lim.preheader_min, lim.preheader_max, lim.preheader_max)
+    body_n = measure(piece.body)
+    body = _body_fit(body_n, lim) if body_n else 0
+    note = f"subject {s} chars (best {lo}-{hi}), preheader {measure(piece.preheader)}, body {body_n}"
+    return (subj + pre + body) / 3, note
+
+
+def _social_length(piece: Piece, lim) -> tuple[float, str]:
+    # Measured as published (hashtags appended); an empty body scores nothing whatever the tags.
+    n = measure(platforms.post_text(piece), lim.length_rule)
+    fit = _body_fit(n, lim) if piece.body else 0
+    return fit, f"{n} characters; {lim.body_min_recommended}-{lim.body_recommended} recommended, {lim.body_max} max"
+
+
+def _ad_length(piece: Piece, lim) -> tuple[float, str]:
     rule = lim.length_rule
-    if piece.content_type == "email":
-        s = measure(piece.subject_line)
-        lo, hi = lim.subject_recommended or (25, 50)
-        subj = 0.0 if not s or s > (lim.subject_max or 60) else (1.0 if lo <= s <= hi else 0.7)
-        pre = _range_fit(measure(piece.preheader), lim.preheader_min, lim.preheader_max, lim.preheader_max)
-        body_n = measure(piece.body)
-        body = _range_fit(body_n, lim.body_min_recommended, lim.body_recommended, lim.body_max) if body_n else 0
-        fit = (subj + pre + body) / 3
-        note = f"subject {s} chars (best {lo}-{hi}), preheader {measure(piece.preheader)}, body {body_n}"
-    elif piece.content_type == "social_post":
-        n = measure(platforms.post_text(piece), rule)
-        fit = _range_fit(n, lim.body_min_recommended, lim.body_recommended, lim.body_max) if piece.body else 0
-        note = f"{n} characters; {lim.body_min_recommended}-{lim.body_recommended} recommended, {lim.body_max} max"
-    else:
-        items = [(h, lim.headline_max) for h in piece.headlines]
-        items += [(d, lim.description_max) for d in piece.descriptions]
-        inside = sum(1 for t, m in items if m is None or measure(t, rule) <= m)
-        fit = inside / len(items) if items else 0.0
-        counts_ok = (lim.headline_min <= len(piece.headlines) and lim.description_min <= len(piece.descriptions))
-        if not counts_ok:
-            fit *= 0.5
-        if lim.body_required:
-            n = measure(piece.body, rule)
-            fit = (fit + _range_fit(n, lim.body_min_recommended, lim.body_recommended, lim.body_max)) / 2
-        note = (f"{inside}/{len(items)} headlines and descriptions within limits; "
-                f"{len(piece.headlines)} headlines, {len(piece.descriptions)} descriptions")
+    items = [(h, lim.headline_max) for h in piece.headlines]
+    items += [(d, lim.description_max) for d in piece.descriptions]
+    inside = sum(1 for t, m in items if m is None or measure(t, rule) <= m)
+    fit = inside / len(items) if items else 0.0
+    if not (lim.headline_min <= len(piece.headlines) and lim.description_min <= len(piece.descriptions)):
+        fit *= 0.5  # fewer headlines or descriptions than the platform needs
+    if lim.body_required:
+        fit = (fit + _body_fit(measure(piece.body, rule), lim)) / 2
+    note = (f"{inside}/{len(items)} headlines and descriptions within limits; "
+            f"{len(piece.headlines)} headlines, {len(piece.descriptions)} descriptions")
+    return fit, note
+
+
+# Any other content type is scored by the ad rules (check() reports an unknown type on its own).
+_LENGTH_BY_TYPE = {"email": _email_length, "social_post": _social_length}
+
+
+def _length(piece: Piece, lim) -> dict:
+    fit, note = _LENGTH_BY_TYPE.get(piece.content_type, _ad_length)(piece, lim)
     return _part(20 * fit, 20, note)
 
 
