@@ -108,35 +108,49 @@ _GENERIC_HOOKS = ["What would you do with an extra hour each week?", "Small chan
                   "We built this with you in mind.", "Less busywork, more of what matters."]
 
 
+def _one_line(value) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip()
+
+
+def _fitting(text: str, limit: int) -> str:
+    """The text if it fits in `limit` characters, else "" (a long name or role reads badly inline)."""
+    return text if text and measure(text) <= limit else ""
+
+
+def _ctas_for(objective: str) -> tuple[list[str], str]:
+    """(general CTA options, Meta button) for the first objective keyword found in the objective."""
+    return next((v for k, v in _CTAS.items() if k in objective), _DEFAULT_CTA)
+
+
+def _closers_for(tone: str) -> list[str]:
+    return next((v for k, v in _CLOSERS.items() if k in tone), _CLOSERS["professional"])
+
+
 class _Facts:
     """Everything usable from the brief, cleaned once."""
 
     def __init__(self, brief: Brief, rng: random.Random) -> None:
-        meta_ads = bool(limits_for(brief.content_type, brief.platform).cta_choices)
         p, c = brief.persona or {}, brief.campaign or {}
-        name = re.sub(r"\s+", " ", str(c.get("name") or "")).strip()
-        self.name = name
-        self.product = name if name and measure(name) <= 40 else "our new offer"
-        self.short_product = name if name and measure(name) <= 24 else ""
-        self.role = re.sub(r"\s+", " ", str(p.get("role") or "")).strip()
-        if measure(self.role) > 40:
-            self.role = ""
+        self.name = _one_line(c.get("name"))
+        self.product = _fitting(self.name, 40) or "our new offer"
+        self.short_product = _fitting(self.name, 24)
+        self.role = _fitting(_one_line(p.get("role")), 40)
         self.pains = _clauses(p.get("pain_points"))
         self.goals = _clauses(p.get("goals"))
         self.objections = _clauses(p.get("objections"))
         self.details = [d for d in _clauses(c.get("description")) if measure(d) <= 160]
         self.keywords = _keywords(c.get("keywords"))
         self.tone = (brief.effective_tone or "").lower()
-        objective = str(c.get("objective") or "").lower()
-        general, meta = next((v for k, v in _CTAS.items() if k in objective), _DEFAULT_CTA)
+        general, meta = _ctas_for(str(c.get("objective") or "").lower())
         # Meta ads show a fixed button: say the same thing in the copy as on the button.
+        meta_ads = bool(limits_for(brief.content_type, brief.platform).cta_choices)
         self.cta = meta[:1] + meta[1:].lower() if meta_ads else rng.choice(general)
         self.meta_cta = meta
         self.start = _parse_date(c.get("start_date"))
         self.end = _parse_date(c.get("end_date"))
         for seq in (self.pains, self.goals, self.objections, self.details):
             rng.shuffle(seq)
-        self.closers = next((v for k, v in _CLOSERS.items() if k in self.tone), _CLOSERS["professional"])
+        self.closers = _closers_for(self.tone)
 
     # sentence candidates per idea, best first; callers pick the first that fits
     def pain_lines(self, rng) -> list[str]:
