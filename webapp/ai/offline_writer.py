@@ -351,6 +351,13 @@ class OfflineWriter:
         return pool[:n]
 
     def _email(self, piece: Piece, f: _Facts, rng, hooks, lim) -> None:
+        piece.subject_line = self._subject(f, rng, lim)
+        piece.preheader = self._preheader(f, rng, lim)
+        piece.body = self._email_body(f, rng, hooks)
+        piece.call_to_action = _first_fit([f.cta, "Learn more"], lim.cta_max or 40)
+
+    @staticmethod
+    def _subject(f: _Facts, rng, lim) -> str:
         subjects = []
         if f.name:
             subjects += [f"{f.product}: made for you", f"Introducing {f.product}", f"New: {f.product}"]
@@ -360,29 +367,34 @@ class OfflineWriter:
             subjects.append(f"Until {_fmt_date(f.end)}: {f.product}")
         subjects += ["A better way to work", "Something new for you"]
         fitting = [s for s in subjects if measure(s) <= (lim.subject_max or 60)]
+        # Prefer the recommended 25-50 characters; any subject that fits when none is in that range.
         ideal = [s for s in fitting if 25 <= measure(s) <= 50]
-        piece.subject_line = rng.choice(ideal or fitting)
+        return rng.choice(ideal or fitting)
 
-        pre_groups = [f.goal_lines(rng) + f.detail_lines(rng), f.date_lines(rng),
-                      [f"{f.cta} inside.", "Here's what's new and why it matters to you."]]
-        pre = _fit_join(pre_groups, lim.preheader_max or 130, "chars")
+    @staticmethod
+    def _preheader(f: _Facts, rng, lim) -> str:
+        budget = lim.preheader_max or 130
+        groups = [f.goal_lines(rng) + f.detail_lines(rng), f.date_lines(rng),
+                  [f"{f.cta} inside.", "Here's what's new and why it matters to you."]]
+        pre = _fit_join(groups, budget, "chars")
         if measure(pre) < (lim.preheader_min or 0):
+            # Too short and the client fills the rest with body text: pad with generic lines.
             pre = _fit_join([[pre] if pre else [], ["Here's what's new and why it matters to you."],
-                             ["A short read, worth your time."]], lim.preheader_max or 130, "chars")
-        piece.preheader = pre
+                             ["A short read, worth your time."]], budget, "chars")
+        return pre
 
-        used: set[str] = set()
-        paragraphs = ["Hi there,",
-                      _fit_join([hooks, f.role_lines(rng)], 320, "chars", used=used),
-                      _fit_join([f.goal_lines(rng), f.detail_lines(rng), f.keyword_lines(rng)], 420, "chars",
-                                used=used),
-                      _fit_join([f.objection_lines(rng)], 260, "chars", used=used),
-                      _fit_join([f.date_lines(rng), f.cta_lines(rng), [rng.choice(f.closers)]], 260, "chars",
-                                used=used)]
+    @staticmethod
+    def _email_body(f: _Facts, rng, hooks) -> str:
+        used: set[str] = set()  # shared by the paragraphs, so no idea is said twice
+        # (candidate groups, character budget) per paragraph, in reading order
+        plan = [([hooks, f.role_lines(rng)], 320),
+                ([f.goal_lines(rng), f.detail_lines(rng), f.keyword_lines(rng)], 420),
+                ([f.objection_lines(rng)], 260),
+                ([f.date_lines(rng), f.cta_lines(rng), [rng.choice(f.closers)]], 260)]
+        paragraphs = ["Hi there,", *(_fit_join(groups, budget, "chars", used=used) for groups, budget in plan)]
         sign = f"The {f.short_product} team" if f.short_product else "The team"
         paragraphs.append(f"Best regards,\n{sign}")
-        piece.body = "\n\n".join(p for p in dict.fromkeys(paragraphs) if p)
-        piece.call_to_action = _first_fit([f.cta, "Learn more"], lim.cta_max or 40)
+        return "\n\n".join(p for p in dict.fromkeys(paragraphs) if p)
 
     def _social(self, piece: Piece, f: _Facts, rng, hooks, lim, platform: str) -> None:
         rule = lim.length_rule
