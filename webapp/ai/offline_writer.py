@@ -423,7 +423,15 @@ class OfflineWriter:
         rule = lim.length_rule
         meta = bool(lim.cta_choices)
         piece.call_to_action = f.meta_cta if meta else _first_fit([f.cta, "Learn more"], lim.cta_max or 30, rule)
-        # Headlines: personal candidates first, generic ones that always fit last.
+        piece.headlines = self._ad_headlines(f, rng, lim, platform)
+        piece.descriptions = self._ad_descriptions(f, rng, hooks, lim, platform)
+        if lim.body_required:
+            budget = min(lim.body_max or 600, lim.body_recommended or 600)
+            piece.body = _fit_join([hooks, f.goal_lines(rng) + f.keyword_lines(rng), f.cta_lines(rng)], budget, rule)
+            piece.body = piece.body or _first_fit(f.cta_lines(rng), budget, rule)
+
+    def _ad_headlines(self, f: _Facts, rng, lim, platform: str) -> list[str]:
+        # Personal candidates first, generic ones that always fit last.
         heads = [f.product if f.name else "", *(_title(k) for k in f.keywords),
                  *(f"{_title(k)} for {f.role}" for k in f.keywords[:2] if f.role and " " in k),
                  *f.goals, *(f"{g}, Made Easy" for g in f.goals[:1]),
@@ -431,24 +439,26 @@ class OfflineWriter:
         rng.shuffle(heads)
         generic = _GENERIC_HEADLINES[:]
         rng.shuffle(generic)
+        rule = lim.length_rule
         fitting = [h for h in dict.fromkeys(heads + generic) if h and measure(h, rule) <= lim.headline_max]
-        n_heads = {"google_ads": rng.randint(8, 12)}.get(platform, min(3, lim.headline_count))
-        piece.headlines = self._distinct(fitting, n_heads)
-        descs = [_fit_join([[x], f.cta_lines(rng)], lim.description_max, rule) for x in
+        # Drawn for every platform, not only Google, so the draws after it stay where they were.
+        google_count = rng.randint(8, 12)
+        n_heads = google_count if platform == "google_ads" else min(3, lim.headline_count)
+        return self._distinct(fitting, n_heads)
+
+    def _ad_descriptions(self, f: _Facts, rng, hooks, lim, platform: str) -> list[str]:
+        rule, limit = lim.length_rule, lim.description_max
+        descs = [_fit_join([[x], f.cta_lines(rng)], limit, rule) for x in
                  hooks[:6] + f.goal_lines(rng)[:3] + f.detail_lines(rng) + f.date_lines(rng)]
         descs += ["Find out how it works and whether it fits you.", "Take a closer look today.",
                   *f.cta_lines(rng), "Worth a look."]
         fitting, seen = [], set()
         for d in dict.fromkeys(descs):  # one description per idea (same clause -> same key)
-            if d and measure(d, rule) <= lim.description_max and _key(d) not in seen:
+            if d and measure(d, rule) <= limit and _key(d) not in seen:
                 seen.add(_key(d))
                 fitting.append(d)
         n_desc = {"google_ads": 4, "twitter": 1, "linkedin": 1}.get(platform, 2)
-        piece.descriptions = self._distinct(fitting, n_desc)
-        if lim.body_required:
-            budget = min(lim.body_max or 600, lim.body_recommended or 600)
-            piece.body = _fit_join([hooks, f.goal_lines(rng) + f.keyword_lines(rng), f.cta_lines(rng)], budget, rule)
-            piece.body = piece.body or _first_fit(f.cta_lines(rng), budget, rule)
+        return self._distinct(fitting, n_desc)
 
     @staticmethod
     def _distinct(items: list[str], n: int) -> list[str]:
