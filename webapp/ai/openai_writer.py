@@ -99,6 +99,19 @@ def _is_transient_status(status: int) -> bool:
     return status in (408, 409, 429) or status >= 500
 
 
+def _raise_if_permanent(exc: openai.APIStatusError) -> None:
+    """Client errors and an exhausted quota will not get better by retrying."""
+    status = exc.status_code
+    if not _is_transient_status(status) or (status == 429 and _is_quota(exc)):
+        raise PermanentAIError(_describe(exc), status=status) from exc
+
+
+def _restart_preview(state: dict, on_restart) -> None:
+    # Only when some text was shown: a live preview is cleared before the request starts over.
+    if state["emitted"] and on_restart:
+        on_restart()
+
+
 class OpenAIWriter:
     name = "openai"
 
@@ -247,46 +260,54 @@ class OpenAIWriter:
         retry = 0
         while True:
             mode = self.format_mode
-            kwargs: dict = {"model": self.model, "messages": messages}
-            rf = fmt(mode)
-            if rf is not None:
-                kwargs["response_format"] = rf
-            if self._send_temperature:
-                kwargs["temperature"] = temp
+            kwargs = self._request(messages, temp, fmt(mode))
             state = {"emitted": False}
             try:
-                if on_text is None:
-                    text = self._once(kwargs, usage)
-                else:
-                    text = self._once_stream(kwargs, usage, on_text, state)
-                with self._lock:
-                    self._format_confirmed = True
-                return text
+                return self._send(kwargs, usage, on_text, state)
             except openai.APIStatusError as exc:
-                if self._adapt(exc, mode, rf is not None, "temperature" in kwargs):
-                    if state["emitted"] and on_restart:
-                        on_restart()
+                if self._adapt(exc, mode, "response_format" in kwargs, "temperature" in kwargs):
+                    _restart_preview(state, on_restart)
                     continue  # a changed request, not a retry
-                status = exc.status_code
-                if not _is_transient_status(status) or (status == 429 and _is_quota(exc)):
-                    raise PermanentAIError(_describe(exc), status=status) from exc
+                _raise_if_permanent(exc)
                 error: Exception = exc
             except (openai.APITimeoutError, openai.APIConnectionError, sse.StreamError) as exc:
                 error = exc  # a server failing mid-stream is as transient as one that dropped the line
-            if state["emitted"] and on_restart:
-                on_restart()
-            retry_after = _retry_after(error)
-            status = getattr(error, "status_code", None)
-            if retry >= max_retries:
-                raise TransientAIError(f"{_describe(error)} (after {retry + 1} attempts)", status=status,
-                                       retry_after=retry_after) from error
-            delay = self._delay(retry, retry_after)
-            if delay > self.max_wait:
-                raise TransientAIError(f"{_describe(error)}; server asks to wait {delay:.0f}s",
-                                       status=status, retry_after=delay) from error
+            _restart_preview(state, on_restart)
+            delay = self._retry_delay(error, retry, max_retries)
             log.info("retrying in %.2fs after %s", delay, _describe(error))
             retry += 1
             self._sleep(delay)
+
+    def _request(self, messages: list[dict], temp: float, response_format: dict | None) -> dict:
+        """The request's arguments, leaving out what this server is known to reject."""
+        kwargs: dict = {"model": self.model, "messages": messages}
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        if self._send_temperature:
+            kwargs["temperature"] = temp
+        return kwargs
+
+    def _send(self, kwargs: dict, usage: _Usage, on_text, state: dict) -> str:
+        if on_text is None:
+            text = self._once(kwargs, usage)
+        else:
+            text = self._once_stream(kwargs, usage, on_text, state)
+        with self._lock:
+            self._format_confirmed = True  # a 500 from now on is an outage, not a format rejection
+        return text
+
+    def _retry_delay(self, error: Exception, retry: int, max_retries: int) -> float:
+        """How long to wait before the next try; raises TransientAIError when we should not wait."""
+        retry_after = _retry_after(error)
+        status = getattr(error, "status_code", None)
+        if retry >= max_retries:
+            raise TransientAIError(f"{_describe(error)} (after {retry + 1} attempts)", status=status,
+                                   retry_after=retry_after) from error
+        delay = self._delay(retry, retry_after)
+        if delay > self.max_wait:  # too long to hold a worker: hand the wait to the job system
+            raise TransientAIError(f"{_describe(error)}; server asks to wait {delay:.0f}s",
+                                   status=status, retry_after=delay) from error
+        return delay
 
     def _delay(self, retry: int, retry_after: float | None) -> float:
         if retry_after is not None:
