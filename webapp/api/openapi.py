@@ -76,72 +76,106 @@ def _success(summary: str, schema, code: int) -> dict:
     return {"description": summary, "content": {"application/json": {"schema": _schema_ref(schema)}}}
 
 
-def build_document(app: Flask) -> dict:
-    import importlib
-
-    schemas = {"Error": {
+def _error_schema() -> dict:
+    return {
         "type": "object",
         "properties": {"error": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         }, "required": ["code", "message", "fields"]}},
-    }}
+    }
+
+
+def _collect_schemas(app: Flask) -> dict:
+    import importlib
+
+    schemas = {"Error": _error_schema()}
     # Every module that defines an API view contributes its SCHEMAS (modules added later included).
     modules = {f"webapp.api.{name}" for name in API_MODULES}
     modules |= {view.__module__ for endpoint, view in app.view_functions.items() if endpoint.startswith("api.")}
     for name in sorted(modules):
         module = importlib.import_module(name)
         schemas.update(getattr(module, "SCHEMAS", {}))
+    return schemas
 
-    paths: dict[str, dict] = {}
+
+def _documented_rules(app: Flask):
+    """(rule, operation metadata) for every /api/ route whose view carries an @operation."""
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
             continue
-        view = app.view_functions[rule.endpoint]
-        op = getattr(view, "_openapi", None)
-        if op is None:
-            continue
+        op = getattr(app.view_functions[rule.endpoint], "_openapi", None)
+        if op is not None:
+            yield rule, op
+
+
+def _takes_body(op: dict, method: str) -> bool:
+    return op["body"] is not None and method in ("POST", "PUT", "PATCH")
+
+
+def _parameters(rule, op: dict) -> list[dict]:
+    params = [
+        {"name": n, "in": "path", "required": True,
+         "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
+        for conv, n in _RULE_ARG_TYPED.findall(rule.rule)
+    ]
+    return params + [_query_param(n, d) for n, d in op["query"].items()]
+
+
+def _error_codes(op: dict, method: str) -> set[int]:
+    codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
+    if _takes_body(op, method):
+        codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one
+    return codes
+
+
+def _responses(op: dict, method: str) -> dict:
+    responses = {
+        str(code): _success(op["summary"], schema, code)
+        for code, schema in sorted({op["status"]: op["response"], **op["also"]}.items())
+    }
+    for code in sorted(_error_codes(op, method)):
+        responses[str(code)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return responses
+
+
+def _operation_entry(rule, op: dict, method: str) -> dict:
+    entry = {
+        "summary": op["summary"], "tags": [op["tag"]], "operationId": f"{rule.endpoint}.{method.lower()}",
+        "parameters": _parameters(rule, op), "responses": _responses(op, method),
+    }
+    if op["public"]:
+        entry["security"] = []
+    if _takes_body(op, method):
+        entry["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_ref(op["body"])}},
+        }
+    return entry
+
+
+def _paths(app: Flask) -> dict[str, dict]:
+    paths: dict[str, dict] = {}
+    for rule, op in _documented_rules(app):
         path = _RULE_ARG.sub(r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            params = [
-                {"name": n, "in": "path", "required": True,
-                 "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
-                for conv, n in _RULE_ARG_TYPED.findall(rule.rule)
-            ]
-            params += [_query_param(n, d) for n, d in op["query"].items()]
-            responses = {
-                str(code): _success(op["summary"], schema, code)
-                for code, schema in sorted({op["status"]: op["response"], **op["also"]}.items())
-            }
-            codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
-            if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
-                codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one
-            for code in sorted(codes):
-                responses[str(code)] = {
-                    "description": "Error",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            entry = {
-                "summary": op["summary"], "tags": [op["tag"]], "operationId": f"{rule.endpoint}.{method.lower()}",
-                "parameters": params, "responses": responses,
-            }
-            if op["public"]:
-                entry["security"] = []
-            if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
-                entry["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": _schema_ref(op["body"])}},
-                }
-            paths.setdefault(path, {})[method.lower()] = entry
+            paths.setdefault(path, {})[method.lower()] = _operation_entry(rule, op, method)
+    return dict(sorted(paths.items()))
+
+
+def build_document(app: Flask) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Herald API", "version": "1.0.0",
                  "description": "Herald's JSON API. Field names are camelCase; errors share one shape."},
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": schemas,
+            "schemas": _collect_schemas(app),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
-        "paths": dict(sorted(paths.items())),
+        "paths": _paths(app),
     }
