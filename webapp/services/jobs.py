@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from .. import huey_app
 from ..ai import platforms
 from ..database import reading
 from ..events import store as events
@@ -94,12 +95,7 @@ def _forget_rolled_back(session) -> None:
 
 def enqueue(job_id: str, delay: float | None = None) -> None:
     """Ring Huey's bell for a committed job (optionally after `delay` seconds)."""
-    from tasks import generate_content  # the task module imports services; import it late
-
-    if delay:
-        generate_content.schedule(args=(job_id,), delay=delay)
-    else:
-        generate_content(job_id)
+    huey_app.enqueue(huey_app.GENERATE_CONTENT, job_id, delay=delay)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -189,10 +185,7 @@ def _event_view(job: Job) -> dict:
 
 def _huey_counts() -> tuple[dict[str, dict[str, int]], str | None]:
     """Messages waiting in the broker per queue (by task name), or an error string."""
-    from tasks import huey  # registers the tasks, so TASK_QUEUES is filled
-
-    from ..huey_app import TASK_QUEUES
-
+    huey, TASK_QUEUES = huey_app.huey, huey_app.TASK_QUEUES
     counts = {q: {"pending": 0, "scheduled": 0} for q in QUEUES}
     try:
         for kind, tasks in (("pending", huey.pending()), ("scheduled", huey.scheduled())):
@@ -207,10 +200,7 @@ def _huey_counts() -> tuple[dict[str, dict[str, int]], str | None]:
 
 def queues_status(actor: Actor) -> list[dict]:
     """Each seed queue: broker messages waiting (all teams) and this team's job counts by status."""
-    from tasks import huey  # noqa: F401
-
-    from ..huey_app import TASK_QUEUES
-
+    TASK_QUEUES = huey_app.TASK_QUEUES
     broker, error = _huey_counts()
     rows = db.session.execute(select(Job.queue, Job.status, func.count(Job.id))
                               .where(Job.team_id == actor.team_id).group_by(Job.queue, Job.status))
@@ -235,9 +225,7 @@ WORKER_SEEN_KEY = "herald:worker-seen"
 
 def mark_worker_seen() -> None:
     """Workers stamp the broker so /health can tell whether any consumer is alive."""
-    from tasks import huey
-
-    huey.storage.put_data(WORKER_SEEN_KEY, str(time.time()).encode())
+    huey_app.huey.storage.put_data(WORKER_SEEN_KEY, str(time.time()).encode())
 
 
 WORKER_ALIVE_SECONDS = 120  # workers stamp at start-up, every minute and on each task
@@ -247,9 +235,7 @@ def _worker_last_seen() -> float | None:
     """When a worker last stamped the broker (epoch seconds), or None. Raises if the broker is down."""
     from huey.constants import EmptyData
 
-    from tasks import huey
-
-    raw = huey.storage.peek_data(WORKER_SEEN_KEY)
+    raw = huey_app.huey.storage.peek_data(WORKER_SEEN_KEY)
     if raw is EmptyData or raw is None:
         return None
     return float(raw.decode() if isinstance(raw, bytes) else raw)
@@ -266,11 +252,8 @@ def worker_alive() -> bool:
 
 def health() -> dict:
     """Broker reachable? A worker seen in the last two minutes? Jobs stuck past their lease?"""
-    from tasks import huey
-
-    from ..huey_app import huey as instance
-
-    out: dict = {"backend": instance.backend, "broker": {"ok": True, "error": None}, "worker": {}}
+    huey = huey_app.huey
+    out: dict = {"backend": huey.backend, "broker": {"ok": True, "error": None}, "worker": {}}
     seen = None
     try:
         huey.pending_count()
@@ -910,8 +893,7 @@ def reap() -> dict:
 def _waiting_job_ids() -> set[str] | None:
     """Job ids with a message waiting in the broker (None when the broker cannot be read)."""
     try:
-        from tasks import huey
-
+        huey = huey_app.huey
         ids = set()
         for task in list(huey.pending()) + list(huey.scheduled()):
             if task.args:
