@@ -148,6 +148,22 @@ def active_count(actor: Actor) -> int:
         Job.team_id == actor.team_id, Job.user_id == actor.user_id, Job.status.in_(ACTIVE_JOB_STATUSES))) or 0
 
 
+def fresh_job(job_id: str) -> Job | None:
+    """A job row as the database has it now (re-read even if this session holds it)."""
+    return db.session.get(Job, job_id, populate_existing=True)
+
+
+def team_item(team_id: int, item_id) -> ContentItem | None:
+    """A content item a job wrote, if it still exists and belongs to the team."""
+    item = db.session.get(ContentItem, item_id) if isinstance(item_id, int) else None
+    return item if item is not None and item.team_id == team_id else None
+
+
+def campaign_status_now(campaign_id: int) -> str | None:
+    """The campaign's status as committed now (a job changes it behind the page's back)."""
+    return db.session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+
+
 def job_items(job: Job) -> dict[str, ContentItem]:
     """The content a job has written so far, by step key."""
     items = db.session.scalars(select(ContentItem).where(ContentItem.job_id == job.id,

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..services.errors import ServiceError, ValidationFailed
 
 BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs",
-                     "content_ai")
+                     "content_ai", "sockets")
 
 
 def is_htmx() -> bool:
