@@ -12,7 +12,7 @@ announce a job), health (broker and workers), control (start and cancel), campai
 job does to its campaign), runner, deltas (streamed text) and reaper. This package re-exports what
 views, tasks and other services call.
 """
-from .control import cancel_job, start_campaign_generation, start_single_generation
+from .control import cancel_job, start_batch_job, start_campaign_generation, start_single_generation
 from .health import health, mark_worker_seen, queues_status, worker_alive
 from .queries import (
                       active_count,
@@ -34,5 +34,5 @@ __all__ = [
     "JOB_STATUSES", "KIND_CAMPAIGN", "KIND_SINGLE", "MAX_TONE", "QUEUES", "TERMINAL_STATUSES", "active_count",
     "active_job_for_campaign", "campaign_status_now", "cancel_job", "fresh_job", "get_job", "health", "job_items",
     "job_to_dict", "latest_job_for_campaign", "mark_worker_seen", "queues_status", "reap", "recent_jobs", "run_job",
-    "start_campaign_generation", "start_single_generation", "team_item", "worker_alive",
+    "start_batch_job", "start_campaign_generation", "start_single_generation", "team_item", "worker_alive",
 ]

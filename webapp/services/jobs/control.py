@@ -16,7 +16,7 @@ from ...models._types import utcnow
 from ...models.campaigns import CONTENT_TYPES, Campaign
 from ..access import Actor, require_role
 from ..errors import Conflict, NotFound, ValidationFailed
-from .campaign_status import restore_campaign
+from .campaign_status import mark_generating, restore_campaign
 from .emit import emit_job_event
 from .enqueue import enqueue_after_commit
 from .queries import active_job_for_campaign, get_job
@@ -74,9 +74,9 @@ def new_job(actor: Actor, campaign: Campaign, kind: str, pieces: list[dict], par
 
 
 def _check_budget(team_id: int) -> None:
-    from .. import generation
+    from .. import usage
 
-    generation.check_budget(team_id, current_app.config)
+    usage.check_budget(team_id, current_app.config)
 
 
 def start_campaign_generation(actor: Actor, campaign_id) -> Job:
@@ -96,8 +96,14 @@ def start_campaign_generation(actor: Actor, campaign_id) -> Job:
                                {"generation_settings": "Choose at least one content type and platform."})
     _check_budget(actor.team_id)
     job = new_job(actor, campaign, KIND_CAMPAIGN, step_keys(pairs), {"previous_status": campaign.status})
-    campaigns.set_status_by_system(campaign.id, "generating")
+    mark_generating(campaign)
     return job
+
+
+def start_batch_job(actor: Actor, data: dict) -> Job:
+    """The asynchronous form of generation.batch_generate (POST /api/content/batch-generate with
+    "async": true): queue the campaign's generation as a job."""
+    return start_campaign_generation(actor, data.get("campaign_id"))
 
 
 def start_single_generation(actor: Actor, campaign_id, content_type: str, platform: str, *,

@@ -54,7 +54,7 @@ def _settle_stuck(job: Job, now: datetime) -> str | None:
         if not moved.rowcount:
             db.session.rollback()
             return None
-        restore_campaign(db.session.get(Job, job.id, populate_existing=True), "failed")
+        restore_campaign(db.session.get(Job, job.id, populate_existing=True))
         db.session.commit()
         events.prune_deltas(job.id)
         emit_job_event(job.id, events.CAMPAIGN_FAILED, notify=("error", f"Generation failed: {why}."))
@@ -92,7 +92,7 @@ def _settle_campaigns() -> list[int]:
         job = db.session.scalar(select(Job).where(Job.campaign_id == campaign_id, Job.kind == KIND_CAMPAIGN)
                                 .order_by(Job.created_at.desc()).limit(1))
         if job is not None and job.status in TERMINAL_STATUSES:
-            restore_campaign(job, job.status)
+            restore_campaign(job)
             settled.append(campaign_id)
     db.session.commit()
     return settled

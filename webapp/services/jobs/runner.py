@@ -313,7 +313,7 @@ class _Run:
             if moved.rowcount == 0:
                 db.session.rollback()
                 return "lost"
-            restore_campaign(db.session.get(Job, self.job_id), status)
+            restore_campaign(db.session.get(Job, self.job_id))
             db.session.commit()
             events.prune_deltas(self.job_id)
             level = {"succeeded": "success", "failed": "error", "cancelled": "info"}[status]
