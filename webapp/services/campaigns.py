@@ -25,6 +25,7 @@ from .currencies import is_currency
 from .errors import Conflict, NotFound, ValidationFailed
 from .jobs.campaign_status import refuse_status_change_while_generating
 from .pagination import BadQuery, Page, paginate
+from .personas import refuse_if_archived
 
 # Status changes a person may make (jobs use set_status_by_system). Same-status is always fine.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -260,12 +261,7 @@ def _check_persona(actor: Actor, persona_id: int | None, *, current: int | None)
     )
     if persona is None:
         raise ValidationFailed("Choose one of your team's personas.", {"persona_id": "No such persona in your team."})
-    if persona.archived_at is not None:
-        raise ValidationFailed(
-            "That persona is archived; restore it first to target it.",
-            {"persona_id": "This persona is archived."},
-        )
-    return persona
+    return refuse_if_archived(persona)
 
 
 def list_campaigns(actor: Actor, *, q=None, status=None, objective=None, persona_id=None,

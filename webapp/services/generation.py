@@ -27,6 +27,7 @@ from ..models import CONTENT_TYPES, Campaign, ContentItem, Persona
 from . import usage
 from .access import Actor, get_scoped, require_role
 from .errors import BudgetExceeded, NotFound, ServiceError, ServiceUnavailable, ValidationFailed
+from .personas import refuse_if_archived
 
 PIECE_FIELDS = ("subject_line", "preheader", "headlines", "descriptions", "body", "call_to_action", "hashtags")
 _STRING_COLUMNS = {"subject_line": 255, "preheader": 255, "call_to_action": 255}
@@ -157,7 +158,7 @@ def _plan(*, team_id: int, campaign_id, content_type: str, platform: str, person
         content_type, platform = source.content_type, source.platform
     _check_pair(content_type, platform)
     if persona_id is not None:
-        persona = _load_persona(team_id, persona_id)
+        persona = refuse_if_archived(_load_persona(team_id, persona_id))  # an override: a live persona only
     else:
         persona = db.session.get(Persona, campaign.persona_id) if campaign.persona_id else None
     # A different seed per piece of the same kind, so "generate" twice gives two different drafts.

@@ -127,9 +127,11 @@ def start_single_generation(actor: Actor, campaign_id, content_type: str, platfo
         from .. import personas
 
         try:
-            persona_id = personas.get_persona(actor, persona_id).id
+            persona_id = personas.refuse_if_archived(personas.get_persona(actor, persona_id)).id
         except NotFound:
             errors["persona_id"] = "No such persona in this team."
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", errors)
     _refuse_if_generating(campaign)
