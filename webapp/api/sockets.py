@@ -16,12 +16,12 @@ from simple_websocket import ConnectionClosed
 from ..auth import bearer_token, token_actor
 from ..events import store
 from ..events.bus import Subscription
-from ..events.stream import CURSOR_PROBLEM, parse_cursor, pump, refuse, subscribe, unsubscribe
+from ..events.stream import pump, refuse, subscribe, unsubscribe
 from ..extensions import db, sock
 from ..services import campaigns
 from ..services.errors import ServiceError
 from . import bp as api_bp
-from .errors import error_response
+from .cursors import refuse_bad_cursor, request_cursor
 from .wire import to_wire
 
 # Not under the API blueprint: a websocket takes none of its /api prefix, CSRF or body guards.
@@ -33,12 +33,7 @@ def _register(state) -> None:
     state.app.register_blueprint(bp)
 
 
-@bp.before_request
-def _check_cursor():
-    """A malformed `?after=` is answered before the upgrade, in the API's error shape."""
-    if parse_cursor(request.args.get("after")) is None:
-        return error_response(400, "bad_request", CURSOR_PROBLEM, {"after": CURSOR_PROBLEM})
-    return None
+bp.before_request(refuse_bad_cursor)
 
 
 def _token_actor():
@@ -87,7 +82,7 @@ def api_events_socket(ws):
                                  campaign_ids=frozenset(campaign_ids)))
     try:
         if "after" in request.args:
-            last = _replay(ws, parse_cursor(request.args["after"]) or 0, actor, campaign_ids)
+            last = _replay(ws, request_cursor(), actor, campaign_ids)
         else:
             last = store.latest_id()  # read after subscribing: anything newer is delivered live
         db.session.rollback()

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, request
 from simple_websocket import ConnectionClosed
 
-from ..api.errors import error_response
+from ..api.cursors import refuse_bad_cursor, request_cursor
 from ..auth import session_actor
 from ..events import store
 from ..events.bus import Subscription
-from ..events.stream import CURSOR_PROBLEM, parse_cursor, pump, refuse, subscribe, unsubscribe
+from ..events.stream import pump, refuse, subscribe, unsubscribe
 from ..extensions import db, sock
 from ..services import campaigns
 from ..services import jobs as jobs_service
@@ -31,16 +31,8 @@ BROWSER_JOBS_EVENTS = frozenset({store.CAMPAIGN_STARTED, store.CAMPAIGN_PROGRESS
                                  store.NOTIFICATION})
 
 
-@bp.before_request
-def _check_cursor():
-    """A malformed `?after=` is answered before the upgrade, in the API's error shape."""
-    if parse_cursor(request.args.get("after")) is None:
-        return error_response(400, "bad_request", CURSOR_PROBLEM, {"after": CURSOR_PROBLEM})
-    return None
-
-
-def _after() -> int:
-    return parse_cursor(request.args.get("after")) or 0
+# A malformed `?after=` is answered before the upgrade, in the API's error shape.
+bp.before_request(refuse_bad_cursor)
 
 
 def _same_origin() -> bool:
@@ -69,7 +61,7 @@ def campaign_socket(ws, campaign_id: int):
     sub = subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
                                  events=BROWSER_CAMPAIGN_EVENTS))
     try:
-        after = _after()
+        after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, campaign_ids=[campaign.id], limit=1)
         last = after
         if missed:
@@ -100,7 +92,7 @@ def jobs_socket(ws):
     db.session.rollback()
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
     try:
-        after = _after()
+        after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, user_id=actor.user_id)
         missed = [e for e in missed if e["event"] in BROWSER_JOBS_EVENTS]
         last = after
