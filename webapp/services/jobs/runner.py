@@ -27,6 +27,7 @@ from .deltas import DeltaBuffer
 from .emit import emit_job_event, job_event_row
 from .enqueue import enqueue
 from .queries import job_item_ids
+from .serialise import progress
 from .settings import JobSettings
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,8 @@ class _Run:
     # pieces -------------------------------------------------------------------------------------
     def _progress_view(self, message: str) -> dict:
         """The same fields as serialise.event_view(job) for a running job, from what this run knows."""
-        total = len(self.pieces)
         return {"id": self.job_id, "queue": self.queue, "kind": self.kind, "status": "running",
-                "campaign_id": self.campaign_id,
-                "progress": {"done": self.done, "total": total,
-                             "percent": round(100 * self.done / total) if total else 0},
+                "campaign_id": self.campaign_id, "progress": progress(self.done, len(self.pieces)),
                 "message": message, "error": "", "attempt": self.attempt,
                 "cancel_requested": self.cancel.is_set(), "job_id": self.job_id}
 
