@@ -8,22 +8,22 @@ under a unique (job_id, step_key), and finishes with another compare-and-set (ru
 deadline, so a killed worker never leaves a job or a campaign stuck (reaper.py).
 
 One module per job: settings, enqueue, queries, serialise (a job as data), emit (the one way to
-announce a job), health (broker and workers), control (start and cancel), campaign_status (what a
-job does to its campaign), runner, deltas (streamed text) and reaper. This package re-exports what
-views, tasks and other services call.
+announce a job), broker (queue status, workers, health), control (start and cancel),
+campaign_status (what a job does to its campaign), runner, deltas (streamed text) and reaper. This
+package re-exports what views, tasks and other services call.
 """
+from .broker import health, mark_worker_seen, queues_status, worker_alive
 from .control import cancel_job, start_batch_job, start_campaign_generation, start_single_generation
-from .health import health, mark_worker_seen, queues_status, worker_alive
 from .queries import (
-                      active_count,
-                      active_job_for_campaign,
-                      campaign_status_now,
-                      fresh_job,
-                      get_job,
-                      job_items,
-                      latest_job_for_campaign,
-                      recent_jobs,
-                      team_item,
+    active_count,
+    active_job_for_campaign,
+    campaign_status_now,
+    fresh_job,
+    get_job,
+    job_items,
+    latest_job_for_campaign,
+    recent_jobs,
+    team_item,
 )
 from .reaper import reap
 from .runner import run_job

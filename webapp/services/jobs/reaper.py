@@ -11,10 +11,10 @@ from ...events import store as events
 from ...extensions import db
 from ...models import Campaign, Job
 from ...models._types import utcnow
+from .broker import waiting_job_ids
 from .campaign_status import restore_campaign
 from .emit import emit_job_event
 from .enqueue import enqueue
-from .health import waiting_job_ids
 from .settings import KIND_CAMPAIGN, TERMINAL_STATUSES, JobSettings
 
 
