@@ -22,6 +22,7 @@ class Team:
 
 @pytest.fixture
 def t(app, factory, api_client):
+    """A team with a campaign and an archived persona."""
     return Team(app, factory, api_client)
 
 
