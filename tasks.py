@@ -1,4 +1,7 @@
-"""Huey tasks: thin calls into webapp.services.jobs. Each takes only a job id.
+"""Huey tasks: thin calls into webapp.services. Each takes only a job id.
+
+The task a service enqueues is declared by name in webapp.huey_app; this module says what it does
+(`handles`), so only the processes that run tasks import it: the consumer and its entry points.
 
 Run workers with:  huey_consumer tasks.huey -w 4 -k thread -m 1     (or: flask --app webapp worker)
 
@@ -12,7 +15,7 @@ import threading
 
 from huey import crontab
 
-from webapp.huey_app import TASK_QUEUES, huey
+from webapp.huey_app import GENERATE_CONTENT, handles, huey
 
 log = logging.getLogger("herald.tasks")
 
@@ -38,7 +41,7 @@ def use_app(app) -> None:
         _app = app
 
 
-@huey.task(name="generate_content")
+@handles(GENERATE_CONTENT)
 def generate_content(job_id: str) -> None:
     """Write a campaign's pieces (or one piece) for the job `job_id`."""
     from webapp.services import jobs
@@ -47,9 +50,6 @@ def generate_content(job_id: str) -> None:
         jobs.mark_worker_seen()  # consumers started with --no-periodic check in here
         status = jobs.run_job(job_id)
     log.info("job %s: %s", job_id, status)
-
-
-TASK_QUEUES["generate_content"] = "content-generation"
 
 
 @huey.periodic_task(crontab(minute="*"), name="reap_jobs")

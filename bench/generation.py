@@ -156,6 +156,7 @@ def main() -> None:
     from webapp.services import campaigns, generation, jobs
     from webapp.services.access import Actor
     from webapp.services.accounts import register_user
+    from webapp.services.jobs import control
 
     # One piece = one call in this measure (the optional model critique would add a second call).
     app = create_app({"HERALD_AI_CRITIQUE": False, "RATELIMIT_ENABLED": False})
@@ -221,10 +222,10 @@ def main() -> None:
             with app.app_context():
                 # The campaign's planned pieces (at most 11 distinct type × platform pairs) plus a second
                 # email, for twelve: the job runner treats the repeat as its own step ("email:email:2").
-                pieces = jobs._step_keys(planned + [("email", "email")])
+                pieces = control.step_keys(planned + [("email", "email")])
                 campaign = db.session.get(type(campaign), campaign_id)
-                job = jobs._new_job(actor, campaign, jobs.KIND_CAMPAIGN, pieces,
-                                    {"previous_status": campaign.status})
+                job = control.new_job(actor, campaign, jobs.KIND_CAMPAIGN, pieces,
+                                      {"previous_status": campaign.status})
                 campaigns.set_status_by_system(campaign_id, "generating")
                 job_id = job.id
                 t_start = time.perf_counter()

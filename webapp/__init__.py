@@ -56,9 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     api.register(app)
     web.register(app)
 
-    from . import events
+    from .huey_app import configure_from_app
 
-    events.init_app(app)
+    configure_from_app(app)
 
     from .cli import register_cli
 

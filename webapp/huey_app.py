@@ -1,5 +1,10 @@
 """The one module owning the Huey instance (huey docs, "imports"): tasks.py imports `huey` from here.
 
+Services enqueue through `enqueue(task name, job id)` and never import tasks.py: the Huey tasks that
+carry a job id are declared here by name, and what each does is registered by tasks.py (`handles`),
+which only the consumer's entry points import. So a web process can send and count messages
+without loading any task code.
+
 Storage is picked on first use, not at import: RedisHuey storage when REDIS_URL is set, else
 SqliteHuey storage in its own file (HUEY_PATH, default instance/huey.db — never Herald's database,
 see PITFALLS.md) whose consumers are woken when a task arrives (huey_doorbell.py). An app built
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from huey import Huey
@@ -17,8 +23,10 @@ from huey.storage import MemoryStorage, RedisStorage
 
 from .huey_doorbell import DoorbellSqliteStorage
 
-# Which seed queue each Huey task serves (queues/status counts pending messages per queue by task name).
-TASK_QUEUES: dict[str, str] = {}
+# The Huey tasks services enqueue, and the seed queue each serves (queues/status counts waiting
+# messages per queue by task name).
+GENERATE_CONTENT = "generate_content"
+TASK_QUEUES: dict[str, str] = {GENERATE_CONTENT: "content-generation"}
 
 
 def _env_settings() -> dict:
@@ -94,3 +102,43 @@ def configure_from_app(app) -> None:
         huey_path=app.config.get("HUEY_PATH") or str(Path(app.instance_path) / "huey.db"),
         name=app.config.get("HERALD_HUEY_NAME") or os.environ.get("HERALD_HUEY_NAME") or "herald",
     )
+
+
+# --- tasks by name --------------------------------------------------------------------------------
+
+_handlers: dict[str, Callable[[str], None]] = {}
+
+
+def handles(name: str) -> Callable[[Callable[[str], None]], Callable[[str], None]]:
+    """Decorator for tasks.py: `fn(job_id)` is what the Huey task `name` does in a consumer."""
+    if name not in TASK_QUEUES:
+        raise ValueError(f"unknown Huey task {name!r}; declare it in TASK_QUEUES")
+
+    def register(fn: Callable[[str], None]) -> Callable[[str], None]:
+        _handlers[name] = fn
+        return fn
+
+    return register
+
+
+def _task(name: str):
+    def run(job_id: str) -> None:
+        handler = _handlers.get(name)
+        if handler is None:  # a consumer started without tasks.py: the job row stays for the reaper
+            raise LookupError(f"no handler for Huey task {name!r}; run the consumer as `huey_consumer tasks.huey`")
+        handler(job_id)
+
+    run.__name__ = run.__qualname__ = name
+    return huey.task(name=name)(run)
+
+
+_TASKS = {name: _task(name) for name in TASK_QUEUES}
+
+
+def enqueue(name: str, job_id: str, delay: float | None = None) -> None:
+    """Send the Huey task `name` for a committed job (optionally after `delay` seconds)."""
+    task = _TASKS[name]
+    if delay:
+        task.schedule(args=(job_id,), delay=delay)
+    else:
+        task(job_id)

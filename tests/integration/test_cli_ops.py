@@ -235,7 +235,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-HAS_TASKS = (ROOT / "tasks.py").exists()
 
 
 def _serve(tmp_path, port: int, *extra: str) -> subprocess.Popen:
@@ -284,7 +283,7 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path):
         children = _children(proc.pid)
         commands = [_cmdline(c) for c in children]
         assert any("gunicorn" in c and "gthread" in c for c in commands), commands
-        assert any("huey_consumer" in c and "tasks.huey" in c for c in commands) == HAS_TASKS, commands
+        assert any("huey_consumer" in c and "tasks.huey" in c for c in commands), commands
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     finally:
@@ -293,7 +292,7 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path):
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/" in out
     assert "mode:     embedded" in out and "offline writer" in out
-    assert ("huey consumer" in out) == HAS_TASKS
+    assert "huey consumer" in out
     assert not any(_alive(c) for c in children)
     with pytest.raises(OSError):  # gunicorn is gone with it: the port is free again
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -305,16 +304,15 @@ def test_serve_stops_everything_when_one_process_dies(tmp_path):
     try:
         assert _get(f"http://127.0.0.1:{port}/healthz") == 200
         children = {_cmdline(c): c for c in _children(proc.pid)}
-        # Kill the worker when there is one (the web server must then stop too), else the web server.
-        victim_name = "worker" if HAS_TASKS else "web"
-        victim = next(pid for cmd, pid in children.items() if ("huey_consumer" in cmd) == HAS_TASKS)
+        # Kill the worker: the web server must then stop too.
+        victim = next(pid for cmd, pid in children.items() if "huey_consumer" in cmd)
         os.kill(victim, signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 1
-    assert f"the {victim_name} process exited" in out
+    assert "the worker process exited" in out
     assert not any(_alive(c) for c in children.values())
 
 
@@ -325,8 +323,4 @@ def test_serve_command_lines():
     assert web[-1] == "webapp:create_app()"
     assert ["-k", "gthread", "--threads", "16", "-w", "2", "-b", "127.0.0.1:5050"] == web[3:11]
     assert "run" in web_command("127.0.0.1", 5050, 1, dev=True)
-    worker = worker_command()
-    if (ROOT / "tasks.py").exists():
-        assert worker[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]
-    else:
-        assert worker is None
+    assert worker_command()[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]

@@ -3,7 +3,7 @@ import socket
 import time
 
 from webapp.events.live import LiveReceiver, publish_live, socket_dir
-from webapp.events.sockets import _coalesce, _deltas_early
+from webapp.events.stream import coalesce, deltas_early
 
 
 def _wait_for(predicate, timeout=2.0):
@@ -51,7 +51,7 @@ def _delta(step, text):
 def test_coalesce_merges_deltas_per_piece_but_never_across_a_stored_event():
     stored = {"id": 5, "event": "content:generation:completed", "job_id": "j", "data": {"step_key": "a"}}
     batch = [_delta("a", "He"), _delta("b", "Wo"), _delta("a", "llo"), stored, _delta("a", "!")]
-    out = _coalesce(batch)
+    out = coalesce(batch)
     assert [(e["event"], e["data"].get("text")) for e in out] == [
         ("content:generation:delta", "Hello"), ("content:generation:delta", "Wo"),
         ("content:generation:completed", None), ("content:generation:delta", "!")]
@@ -66,7 +66,7 @@ def test_deltas_jump_ahead_of_cards_but_never_ahead_of_their_start():
     batch = [_stored(1, "content:generation:completed", "x"), _stored(2, "content:generation:started", "a"),
              _stored(3, "campaign:generation:progress"), _delta("a", "Hi"), _delta("b", "Yo"),
              _stored(4, "campaign:generation:started", job="k"), {**_delta("c", "Ok"), "job_id": "k"}]
-    out = [(e["id"], e["data"].get("text")) for e in _deltas_early(batch)]
+    out = [(e["id"], e["data"].get("text")) for e in deltas_early(batch)]
     # b's start came earlier (not in this batch): to the front. a's delta waits for a's start;
     # job k's delta for k's start. Stored events keep their order (the cursor relies on it).
     assert out == [(None, "Yo"), (1, None), (2, None), (None, "Hi"), (3, None), (4, None), (None, "Ok")]

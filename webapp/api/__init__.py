@@ -79,7 +79,7 @@ def _csrf_error(exc):
 
 def register(app):
     # Importing the modules attaches their routes to `bp`.
-    from . import auth, campaigns, content, jobs, meta, personas  # noqa: F401
+    from . import auth, campaigns, content, jobs, meta, personas, sockets  # noqa: F401
 
     app.register_blueprint(bp)
 

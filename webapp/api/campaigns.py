@@ -326,8 +326,8 @@ def get_campaign(campaign_id: int):
 
 
 @bp.put("/campaigns/<int:campaign_id>")
-@operation("Update a campaign (only the fields sent change)", tag="campaigns", body="CampaignUpdate",
-           response="Campaign", errors=WRITE_ERRORS)
+@operation("Update a campaign (only the fields sent change; 409 for a status change while a job is generating it)",
+           tag="campaigns", body="CampaignUpdate", response="Campaign", errors=(*WRITE_ERRORS, 409))
 def update_campaign(campaign_id: int):
     actor = require_actor("editor")
     form = _campaign_form()

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.accounts import raise_if_invalid
 from ..forms.generation import BatchForm, GenerateForm, VariationsForm
 from ..models import CONTENT_TYPES, PLATFORMS
-from ..services import generation
+from ..services import generation, jobs
 from ..services.content import content_to_dict
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.usage import MAX_BATCH, MAX_COUNT
@@ -159,7 +159,6 @@ def _items_response(items, status: int = 201):
 def ai_status():
     actor = require_actor()
     status = generation.ai_status(actor, current_app.config)
-    status["async_batch"] = generation.async_generation_available()
     return jsonify(to_wire(status))
 
 
@@ -252,10 +251,8 @@ def batch_generate():
     data = {"campaign_id": form.campaign_id.data, "persona_id": form.persona_id.data,
             "tone": (form.tone.data or "").strip() or None, **lists}
     if run_async:
-        job = generation.start_batch_job(actor, data)
+        job = jobs.start_batch_job(actor, data)
         db.session.commit()
-        from ..services import jobs
-
         return jsonify(to_wire({"job": jobs.job_to_dict(job),
                                 "status_url": f"/api/jobs/{job.queue}/{job.id}"})), 202
     items = generation.batch_generate(actor, data, current_app.config)

@@ -6,9 +6,9 @@ from flask import request
 
 from ..auth import require_actor
 from ..extensions import db
-from ..models.jobs import JOB_STATUSES, QUEUES
 from ..services import jobs
 from ..services.errors import ValidationFailed
+from ..services.jobs import JOB_STATUSES, QUEUES
 from ..services.pagination import BadQuery
 from . import bp
 from .openapi import operation

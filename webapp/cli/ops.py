@@ -230,10 +230,8 @@ def web_command(host: str, port: int, workers: int, dev: bool) -> list[str]:
             "-w", str(workers), "-b", f"{host}:{port}", "webapp:create_app()"]
 
 
-def worker_command() -> list[str] | None:
-    """The Huey consumer's command line, or None while tasks.py does not exist."""
-    if not (ROOT / "tasks.py").exists():
-        return None
+def worker_command() -> list[str]:
+    """The Huey consumer's command line (it imports tasks.py, which registers the tasks)."""
     consumer = _bin("huey_consumer") or "huey_consumer"
     # Consumers wait on the queue's doorbell (webapp/huey_doorbell.py); -d/-m only pace retries after
     # a queue error, or polling where the doorbell's socket cannot be made.
@@ -267,10 +265,8 @@ def serve(port: int, host: str, workers: int, dev: bool, no_worker: bool) -> Non
     click.echo(f"  writer:   {writer_description(config)}")
     if worker:
         click.echo("  worker:   huey consumer, 4 threads")
-    elif no_worker:
-        click.echo("  worker:   not started (--no-worker); run `huey_consumer tasks.huey` elsewhere")
     else:
-        click.echo("  worker:   NOT started: tasks.py is missing, so background generation is unavailable")
+        click.echo("  worker:   not started (--no-worker); run `huey_consumer tasks.huey` elsewhere")
 
     stop = {"signal": None}
 

@@ -1,11 +1,3 @@
-"""Job events: store, bus (SQLite polling or Redis pub/sub) and the websocket routes."""
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    """Bind Huey to this app's queue store and attach the websocket routes."""
-    from ..huey_app import configure_from_app
-    from . import sockets
-
-    configure_from_app(app)
-    sockets.register(app)
+"""Job events: the store (rows first), the bus (SQLite polling or Redis pub/sub), the live channel
+for token deltas, and the plumbing that streams a room's events down a socket. Facts only: the
+socket routes and the HTML they send live in web/ and api/."""

@@ -23,7 +23,9 @@ from ..models._types import utcnow
 from .access import Actor, get_scoped, require_role, row_id
 from .currencies import is_currency
 from .errors import Conflict, NotFound, ValidationFailed
+from .jobs.campaign_status import refuse_status_change_while_generating
 from .pagination import BadQuery, Page, paginate
+from .personas import refuse_if_archived
 
 # Status changes a person may make (jobs use set_status_by_system). Same-status is always fine.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -259,12 +261,7 @@ def _check_persona(actor: Actor, persona_id: int | None, *, current: int | None)
     )
     if persona is None:
         raise ValidationFailed("Choose one of your team's personas.", {"persona_id": "No such persona in your team."})
-    if persona.archived_at is not None:
-        raise ValidationFailed(
-            "That persona is archived; restore it first to target it.",
-            {"persona_id": "This persona is archived."},
-        )
-    return persona
+    return refuse_if_archived(persona)
 
 
 def list_campaigns(actor: Actor, *, q=None, status=None, objective=None, persona_id=None,
@@ -367,10 +364,12 @@ def create_campaign(actor: Actor, data: dict) -> Campaign:
 
 def update_campaign(actor: Actor, campaign_id, data: dict) -> Campaign:
     """Partial update: only keys present in `data` change, and the merged campaign must satisfy
-    every rule. Status changes follow ALLOWED_TRANSITIONS (ValidationFailed on fields.status)."""
+    every rule. Status changes follow ALLOWED_TRANSITIONS (ValidationFailed on fields.status), and
+    none is made while a job generates the campaign (Conflict with the job's id)."""
     require_role(actor, "editor")
     campaign = get_campaign(actor, campaign_id)
     clean, errors = normalise(data)
+    refuse_status_change_while_generating(campaign, clean.get("status"))
     current = {key: getattr(campaign, key) for key in FIELDS}
     merged = {**current, **clean}
     errors = {**check_campaign(merged), **errors}

@@ -13,6 +13,7 @@ from ..models import AB_TEST_STATUSES, AB_TEST_TYPES, CONTENT_STATUSES, CONTENT_
 from .access import Actor, require_role, row_id
 from .campaigns import get_campaign_row
 from .errors import NotFound, ValidationFailed
+from .generation import rescore
 
 TEXT_LIMITS: dict[str, tuple[int, str]] = {
     "subject_line": (255, "Subject line"),
@@ -120,12 +121,8 @@ def _raise(errors: dict[str, str]) -> None:
 
 
 def _refresh_checks(item: ContentItem) -> None:
-    """Recompute the platform violations, then the quality score when the scoring hook exists."""
+    """Recompute the platform violations, then the quality score."""
     item.violations = check(item)
-    try:
-        from .generation import rescore  # helper service; optional until AI writing lands
-    except ImportError:
-        return
     rescore(item)
 
 

@@ -8,7 +8,6 @@ request and call `generate_piece` once per piece.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from ..models import CONTENT_TYPES, Campaign, ContentItem, Persona
 from . import usage
 from .access import Actor, get_scoped, require_role
 from .errors import BudgetExceeded, NotFound, ServiceError, ServiceUnavailable, ValidationFailed
+from .personas import refuse_if_archived
 
 PIECE_FIELDS = ("subject_line", "preheader", "headlines", "descriptions", "body", "call_to_action", "hashtags")
 _STRING_COLUMNS = {"subject_line": 255, "preheader": 255, "call_to_action": 255}
@@ -158,7 +158,7 @@ def _plan(*, team_id: int, campaign_id, content_type: str, platform: str, person
         content_type, platform = source.content_type, source.platform
     _check_pair(content_type, platform)
     if persona_id is not None:
-        persona = _load_persona(team_id, persona_id)
+        persona = refuse_if_archived(_load_persona(team_id, persona_id))  # an override: a live persona only
     else:
         persona = db.session.get(Persona, campaign.persona_id) if campaign.persona_id else None
     # A different seed per piece of the same kind, so "generate" twice gives two different drafts.
@@ -312,10 +312,11 @@ def check_budget(team_id: int, config: Mapping | None = None) -> None:
 
 def ai_status(actor: Actor, config: Mapping) -> dict:
     """Which writer is active, its model and host (never the key), whether it answers (a cheap
-    check the writer caches briefly) and the team's usage this month against its budget."""
+    check the writer caches briefly), the team's usage this month against its budget, and that
+    batch-generate takes "async": true (the job system always runs it)."""
     status = writer_for(config).status()
     status.pop("apiKey", None)
-    return {**status, "usage": usage.usage_this_month(actor.team_id, config)}
+    return {**status, "usage": usage.usage_this_month(actor.team_id, config), "async_batch": True}
 
 
 def writer_summary(config: Mapping) -> dict:
@@ -428,15 +429,6 @@ def batch_pieces(actor: Actor, data: dict) -> tuple[Campaign, list[tuple[str, st
     return campaign, pairs
 
 
-def async_generation_available() -> bool:
-    """True once the job system offers services.jobs.start_campaign_generation."""
-    try:
-        jobs = importlib.import_module("webapp.services.jobs")
-    except ImportError:
-        return False
-    return callable(getattr(jobs, "start_campaign_generation", None))
-
-
 def batch_generate(actor: Actor, data: dict, config: Mapping) -> list[ContentItem]:
     """Several types/platforms for a campaign, written now (synchronously), one item per pair.
 
@@ -447,18 +439,6 @@ def batch_generate(actor: Actor, data: dict, config: Mapping) -> list[ContentIte
     specs = [{"campaign_id": campaign.id, "content_type": ct, "platform": pf,
               "persona_id": data.get("persona_id"), "tone": data.get("tone")} for ct, pf in pairs]
     return _run(specs, actor, config)
-
-
-def start_batch_job(actor: Actor, data: dict):
-    """Queue the campaign's generation on the job system (the async form of batch_generate)."""
-    require_role(actor, "editor")
-    if not async_generation_available():
-        raise ValidationFailed("Asynchronous generation is not available on this server yet; "
-                               "send the request without \"async\" to generate synchronously.",
-                               {"async": "Not available yet."})
-    jobs = importlib.import_module("webapp.services.jobs")
-    campaign = _load_campaign(actor.team_id, data.get("campaign_id"))
-    return jobs.start_campaign_generation(actor, campaign.id)
 
 
 def regenerate_content(actor: Actor, campaign_id, item_id, config: Mapping,
@@ -490,7 +470,7 @@ def regenerate_content(actor: Actor, campaign_id, item_id, config: Mapping,
 
 __all__ = [
     "AIProviderError", "AIUnavailable", "PermanentAIError", "TransientAIError", "ai_error_to_service",
-    "ai_status", "async_generation_available", "batch_generate", "build_brief", "check_budget",
+    "ai_status", "batch_generate", "build_brief", "check_budget",
     "generate_content", "generate_piece", "generate_variations", "regenerate_content", "rescore",
-    "start_batch_job", "usage_this_month", "writer_for", "writer_summary",
+    "usage_this_month", "writer_for", "writer_summary",
 ]

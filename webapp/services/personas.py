@@ -105,6 +105,15 @@ def get_persona(actor: Actor, persona_id) -> Persona:
     return get_scoped(Persona, persona_id, actor, what="Persona")
 
 
+def refuse_if_archived(persona: Persona) -> Persona:
+    """The one rule for aiming at a persona (a campaign's persona, a generation's override): an
+    archived one is refused with ValidationFailed on persona_id. Returns the persona."""
+    if persona.archived_at is not None:
+        raise ValidationFailed("That persona is archived; restore it first to target it.",
+                               {"persona_id": "This persona is archived."})
+    return persona
+
+
 def create_persona(actor: Actor, data: dict) -> Persona:
     """Create a persona from a snake_case dict. Raises Forbidden (viewer) or ValidationFailed."""
     require_role(actor, "editor")

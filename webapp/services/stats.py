@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import CAMPAIGN_STATUSES, CONTENT_TYPES, OBJECTIVES, PLATFORMS, Campaign, ContentItem, Job, Persona
 from .access import Actor
+from .usage import usage_this_month
 
 RECENT_CAMPAIGNS = 5
 RECENT_ACTIVITY = 10
@@ -111,17 +112,10 @@ def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY) -> list[dict]:
 
 
 def dashboard(actor: Actor) -> dict:
-    """Stats plus recent campaigns, recent activity and this month's generation usage (None when
-    token accounting is not available)."""
-    try:
-        from .usage import usage_this_month
-    except ImportError:  # token accounting ships with the AI-writing work
-        usage = None
-    else:
-        usage = usage_this_month(actor.team_id)
+    """Stats plus recent campaigns, recent activity and this month's generation usage."""
     return {
         **campaign_stats(actor),
         "recent_campaigns": recent_campaigns(actor),
         "recent_activity": recent_activity(actor),
-        "generation_usage": usage,
+        "generation_usage": usage_this_month(actor.team_id),
     }

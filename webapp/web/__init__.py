@@ -7,9 +7,6 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from ..extensions import db
 from ..services.errors import ServiceError, ValidationFailed
 
-BLUEPRINT_MODULES = ("health", "auth", "dashboard", "campaigns", "personas", "team", "settings", "jobs",
-                     "content_ai")
-
 
 def is_htmx() -> bool:
     # htmx 4 restores history (Back button) with an HTMX GET that swaps the whole body: that one
@@ -41,10 +38,10 @@ def submit(form, save) -> tuple[object | None, str | None]:
 
 
 def register(app: Flask) -> None:
-    import importlib
+    # Imported here, not at the top: the feature modules import this package's helpers.
+    from . import auth, campaigns, content_ai, dashboard, health, jobs, personas, settings, sockets, team
 
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(f"webapp.web.{name}")
+    for module in (health, auth, dashboard, campaigns, personas, team, settings, jobs, content_ai, sockets):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from ..ai.platforms import CONTENT_TYPE_PLATFORMS, limits_for, platform_name
+from ..services.content_formats import format_pairs, limits_for, platform_name
 
 CONTENT_TYPE_LABELS = {"email": "Email", "social_post": "Social post", "ad_copy": "Ad"}
 # A person thinks in formats ("LinkedIn post", "Google search ad"), not in (type, platform) pairs.
@@ -26,7 +26,7 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "A
 
 
 def platform_label(platform: str) -> str:
-    """'LinkedIn', 'X/Twitter', 'Email' — the AI library's names, capitalised for headings."""
+    """'LinkedIn', 'X/Twitter', 'Email' — the platforms' names, capitalised for headings."""
     name = platform_name(platform)
     return name[:1].upper() + name[1:]
 
@@ -93,7 +93,7 @@ def choice_pairs(field) -> list[tuple[str, str]]:
 def content_formats() -> list[tuple[str, str, str]]:
     """Every (content_type, platform, label) a content item can be, in the limits table's order."""
     return [(ct, pf, FORMAT_LABELS.get((ct, pf), f"{CONTENT_TYPE_LABELS[ct]} · {platform_label(pf)}"))
-            for ct, platforms in CONTENT_TYPE_PLATFORMS.items() for pf in platforms]
+            for ct, pf in format_pairs()]
 
 
 def format_label(content_type: str, platform: str) -> str:
@@ -101,8 +101,8 @@ def format_label(content_type: str, platform: str) -> str:
 
 
 def content_limits(content_type: str, platform: str) -> dict[str, int | None]:
-    """The character limits a person types against, by field (None = no limit). Reads the AI
-    library's Limits row and tolerates fields it does not (yet) have."""
+    """The character limits a person types against, by field (None = no limit). Reads the format's
+    Limits row and tolerates fields it does not have."""
     limits = limits_for(content_type, platform)
 
     def get(name: str) -> int | None:

@@ -8,12 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..auth import require_actor, session_actor
-from ..events import fragments, store
+from ..events import store
 from ..extensions import db
 from ..services import campaigns as campaigns_service
 from ..services import jobs as jobs_service
 from ..services.errors import ServiceError
 from . import is_htmx, render
+from . import live_fragments as fragments
 
 bp = Blueprint("jobs", __name__)
 

@@ -11,6 +11,7 @@ from ..forms.accounts import InviteForm, NewTeamForm, RoleForm, SwitchTeamForm, 
 from ..services import audit, teams
 from ..services.access import require_role
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.generation import usage_this_month
 from . import is_htmx, render
 from .auth import safe_next
 
@@ -20,11 +21,6 @@ PAGE = "pages/team/index.html"
 
 
 def _usage(team_id: int) -> dict | None:
-    # Token usage comes from the generation service when it is installed (another part of Herald).
-    try:
-        from ..services.generation import usage_this_month
-    except ImportError:
-        return None
     try:
         return usage_this_month(team_id)
     except Exception:  # noqa: BLE001 — the team page must not fail because usage could not be read

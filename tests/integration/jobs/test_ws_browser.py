@@ -38,9 +38,9 @@ def test_browser_socket_streams_html_fragments_and_replays(app, owner, worker, w
     assert re.search(r'id="content-\d+"', joined)  # the final scored card
     # A piece's scored card arrives as soon as it is written, not only with the job's final panel.
     assert re.search(r'<article id="piece-[^"]+" class="job-piece state-done" hx-swap-oob="true"', joined)
-    # The head's status badge follows the job: "generating" while it runs, then the outcome.
+    # The head's status badge follows the job: "generating" while it runs, then the status before.
     badges = re.findall(r'<span id="campaign-status" hx-swap-oob="true"><span class="badge badge-(\w+)', joined)
-    assert badges[0] == "generating" and badges[-1] == "completed"
+    assert badges[0] == "generating" and badges[-1] == "draft"
 
     # Reconnect from an early cursor: the page is brought up to date from the stored rows.
     again = ws_connect(f"/ws/campaigns/{cid}?after={seqs[0]}", user=owner)

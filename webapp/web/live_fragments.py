@@ -1,4 +1,4 @@
-"""Events → HTML fragments for the browser sockets (all swapped out-of-band by htmx's hx-ws).
+"""Job events → HTML fragments for the browser sockets (all swapped out-of-band by htmx's hx-ws).
 
 The campaign panel is drawn from the stored rows (Job, its content items, the stored deltas of
 pieces still being written), so a fragment sent live and a page drawn on reload look the same.
@@ -6,19 +6,16 @@ pieces still being written), so a fragment sent live and a page drawn on reload 
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Campaign, Job
+from ..events import store
 from ..services import jobs as jobs_service
-from . import store
 
 
 def piece_dom_id(job_id: str, step_key: str) -> str:
     return "piece-" + job_id[:8] + "-" + "".join(c if c.isalnum() else "-" for c in step_key)
 
 
-def panel_context(job: Job | None, campaign: Campaign, *, live: bool, up_to: int | None = None) -> dict:
+def panel_context(job, campaign, *, live: bool, up_to: int | None = None) -> dict:
     """What partials/jobs/_panel.html needs: the job, its pieces with their state and text."""
     pieces = []
     if job is not None:
@@ -35,7 +32,7 @@ def panel_context(job: Job | None, campaign: Campaign, *, live: bool, up_to: int
     return {"job": job, "campaign": campaign, "pieces": pieces, "live": live, "no_worker": no_worker}
 
 
-def render_panel(job: Job | None, campaign: Campaign, *, oob: bool, up_to: int | None = None) -> str:
+def render_panel(job, campaign, *, oob: bool, up_to: int | None = None) -> str:
     return render_template("partials/jobs/_panel.html", oob=oob,
                            **panel_context(job, campaign, live=True, up_to=up_to))
 
@@ -44,7 +41,7 @@ def cursor(name: str, seq: int) -> str:
     return render_template("partials/jobs/_cursor.html", name=name, seq=seq, oob=True)
 
 
-def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
+def campaign_fragment(event: dict, campaign) -> str | None:
     """The fragment a campaign page needs for one live event (None: nothing to draw)."""
     name, data = event["event"], event["data"]
     job_id = event["job_id"]
@@ -58,23 +55,21 @@ def campaign_fragment(event: dict, campaign: Campaign) -> str | None:
         # Only the label changes: live token deltas may already have reached the piece's text.
         return render_template("partials/jobs/_piece_state.html", piece=piece, oob=True)
     if name == store.CONTENT_COMPLETED:
-        from ..models import ContentItem
-
-        item = db.session.get(ContentItem, data.get("item_id"))
-        if item is None or item.team_id != campaign.team_id:
+        item = jobs_service.team_item(campaign.team_id, data.get("item_id"))
+        if item is None:
             return None
         piece = {"step_key": data.get("step_key", ""), "content_type": item.content_type, "platform": item.platform,
                  "dom_id": piece_dom_id(job_id, data.get("step_key", "")), "state": "done", "text": "", "item": item}
         return render_template("partials/jobs/_piece.html", piece=piece, campaign=campaign, oob=True, live=True)
     if name == store.CAMPAIGN_PROGRESS:
-        job = db.session.get(Job, job_id, populate_existing=True)
+        job = jobs_service.fresh_job(job_id)
         return render_template("partials/jobs/_progress.html", job=job, oob=True) if job else None
     if name in (store.CAMPAIGN_STARTED, *store.JOB_END_EVENTS):
-        job = db.session.get(Job, job_id, populate_existing=True)
+        job = jobs_service.fresh_job(job_id)
         if job is None:
             return None
         # The head's badge too: "generating" while the job runs, the restored status after it.
-        status = db.session.scalar(select(Campaign.status).where(Campaign.id == campaign.id))
+        status = jobs_service.campaign_status_now(campaign.id)
         return render_panel(job, campaign, oob=True, up_to=event["id"]) + campaign_status(status)
     return None
 
