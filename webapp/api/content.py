@@ -7,7 +7,6 @@ from ..ai.platforms import CONTENT_TYPE_PLATFORMS
 from ..ai.types import AIError
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.accounts import raise_if_invalid
 from ..forms.generation import BatchForm, GenerateForm, VariationsForm
 from ..models import CONTENT_TYPES, PLATFORMS
 from ..services import generation
@@ -166,7 +165,7 @@ def ai_status():
 def _generate(content_type: str):
     actor = require_actor("editor")
     form = GenerateForm.from_json(_body())
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     items = generation.generate_content(actor, content_type, {"campaign_id": form.campaign_id.data,
                                                               **form.options()}, current_app.config)
     db.session.commit()
@@ -200,7 +199,7 @@ def generate_ad_copy():
 def generate_variations():
     actor = require_actor("editor")
     form = VariationsForm.from_json(_body())
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     data = {"content_id": form.content_id.data, "campaign_id": form.campaign_id.data,
             "persona_id": form.persona_id.data, "tone": (form.tone.data or "").strip() or None,
             "count": form.count.data or 2}
@@ -248,7 +247,7 @@ def batch_generate():
     if not isinstance(run_async, bool):
         raise ValidationFailed("async must be true or false.", {"async": "Send true or false."})
     form = BatchForm.from_json(body)
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     data = {"campaign_id": form.campaign_id.data, "persona_id": form.persona_id.data,
             "tone": (form.tone.data or "").strip() or None, **lists}
     if run_async:

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models import CONTENT_TYPES, PLATFORMS
 from ..services.usage import MAX_COUNT
-from .accounts import JsonForm
+from .base import Form
 
 PLATFORM_CHOICES = [SelectChoice("", "Campaign default"), *[SelectChoice(p) for p in PLATFORMS]]
 CONTENT_TYPE_CHOICES = [SelectChoice(t) for t in CONTENT_TYPES]
@@ -19,7 +19,7 @@ def _id(label: str, required: bool = False):
     return IntegerField(label, validators=[first, NumberRange(min=1, message=f"{label} must be a positive id.")])
 
 
-class PieceOptionsForm(JsonForm):
+class PieceOptionsForm(Form):
     """What every generate request may add: persona override, platform, tone, count."""
 
     persona_id = _id("Persona")
@@ -47,7 +47,7 @@ class PageGenerateForm(PieceOptionsForm):
                                validators=[InputRequired("Choose a content type.")])
 
 
-class VariationsForm(JsonForm):
+class VariationsForm(Form):
     """POST /api/content/generate-variations and the card's "make variations"."""
 
     content_id = _id("Content item", required=True)
@@ -58,7 +58,7 @@ class VariationsForm(JsonForm):
         Optional(), NumberRange(min=1, max=MAX_COUNT, message=f"Between 1 and {MAX_COUNT}.")])
 
 
-class BatchForm(JsonForm):
+class BatchForm(Form):
     """POST /api/content/batch-generate (the list fields are checked by the view's parser)."""
 
     campaign_id = _id("Campaign", required=True)

@@ -29,7 +29,7 @@ def submit(form, save) -> tuple[object | None, str | None]:
     Returns (saved, None), or (None, message) with the errors on the form's fields, nothing written
     and everything typed kept — the one flow every HTML form of Herald follows."""
     if not form.validate():
-        return None, "Please correct the highlighted fields."
+        return None, ValidationFailed.for_fields(form.errors_dict()).message
     try:
         saved = save(form.to_data())
     except ValidationFailed as exc:
@@ -42,6 +42,10 @@ def submit(form, save) -> tuple[object | None, str | None]:
 
 def register(app: Flask) -> None:
     import importlib
+
+    from ..services.field_limits import LIMITS
+
+    app.jinja_env.globals["field_limits"] = LIMITS
 
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(f"webapp.web.{name}")
