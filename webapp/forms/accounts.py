@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from ..models import ROLES
+from ..services.choices import ROLES
 from ..services.field_limits import ACCOUNT
 from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..services.teams import MAX_TOKEN_BUDGET

@@ -105,16 +105,17 @@ def _number_errors(data: dict) -> dict[str, str]:
     return errors
 
 
-def settings_problem(types: list[str], platforms: list[str]) -> tuple[str, str] | None:
-    """(field, message) when the content types and platforms do not make a plan, else None."""
+def _unknown_choice(types: list[str], platforms: list[str]) -> tuple[str, str] | None:
     unknown_types = [t for t in types if t not in CONTENT_TYPES]
     if unknown_types:
         return "content_types", f"Unknown content type {unknown_types[0]!r}; choose from {', '.join(CONTENT_TYPES)}."
     unknown_platforms = [p for p in platforms if p not in PLATFORMS]
     if unknown_platforms:
         return "platforms", f"Unknown platform {unknown_platforms[0]!r}; choose from {', '.join(PLATFORMS)}."
-    if not (types and platforms):
-        return None
+    return None
+
+
+def _misfit(types: list[str], platforms: list[str]) -> tuple[str, str] | None:
     stray = [p for p in platforms if not any(is_valid_platform(t, p) for t in types)]
     if stray:
         return "platforms", f"{stray[0]} does not fit the chosen content types ({', '.join(types)})."
@@ -123,6 +124,14 @@ def settings_problem(types: list[str], platforms: list[str]) -> tuple[str, str] 
         fits = ", ".join(CONTENT_TYPE_PLATFORMS[lonely[0]])
         return "platforms", f"Add a platform for {lonely[0]} content (one of: {fits})."
     return None
+
+
+def settings_problem(types: list[str], platforms: list[str]) -> tuple[str, str] | None:
+    """(field, message) when the content types and platforms do not make a plan, else None."""
+    problem = _unknown_choice(types, platforms)
+    if problem is None and types and platforms:
+        problem = _misfit(types, platforms)
+    return problem
 
 
 def check_campaign(data: dict) -> dict[str, str]:
@@ -155,12 +164,15 @@ def manual_status_choices(current: str) -> list[str]:
             if s == current or (s in ALLOWED_TRANSITIONS.get(current, set()) and s not in SYSTEM_STATUSES)]
 
 
+def _known(values, allowed) -> list[str]:
+    return [v for v in values or [] if v in allowed]
+
+
 def planned_pieces(campaign) -> list[tuple[str, str]]:
     """(content_type, platform) pairs a full generation writes: each chosen content type × each
     chosen platform valid for it. With no types and no platforms, a default per objective; with
     types only, each type's usual platform; with platforms only, every type those platforms fit."""
-    types = [t for t in (campaign.content_types or []) if t in CONTENT_TYPES]
-    platforms = [p for p in (campaign.platforms or []) if p in PLATFORMS]
+    types, platforms = _known(campaign.content_types, CONTENT_TYPES), _known(campaign.platforms, PLATFORMS)
     if not types and not platforms:
         return list(DEFAULT_PIECES.get(campaign.objective, DEFAULT_PIECES["awareness"]))
     if not platforms:

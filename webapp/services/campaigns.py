@@ -212,6 +212,23 @@ def _loaded(obj, attr: str) -> bool:
     return attr not in inspect(obj).unloaded
 
 
+def _settings_dict(campaign: Campaign) -> dict:
+    return {
+        "content_types": list(campaign.content_types or []),
+        "platforms": list(campaign.platforms or []),
+        "creativity_level": campaign.creativity_level,
+        "include_visuals": bool(campaign.include_visuals),
+        "custom_instructions": campaign.custom_instructions or "",
+    }
+
+
+def _related(campaign: Campaign, attr: str, given, convert) -> list[dict] | None:
+    """A related list as dicts: the one given, else the loaded one, else None (not loaded)."""
+    if given is None and _loaded(campaign, attr):
+        given = getattr(campaign, attr)
+    return None if given is None else [convert(row) for row in given]
+
+
 def campaign_to_dict(campaign: Campaign, *, persona=None, content=None, ab_tests=None) -> dict:
     """snake_case dict of a campaign with nested `generation_settings`, `persona_id`,
     `persona_name`, and `content` / `ab_tests` lists when given (or already loaded)."""
@@ -234,24 +251,13 @@ def campaign_to_dict(campaign: Campaign, *, persona=None, content=None, ab_tests
         "end_date": campaign.end_date,
         "tone": campaign.tone or "",
         "keywords": campaign.keywords or "",
-        "generation_settings": {
-            "content_types": list(campaign.content_types or []),
-            "platforms": list(campaign.platforms or []),
-            "creativity_level": campaign.creativity_level,
-            "include_visuals": bool(campaign.include_visuals),
-            "custom_instructions": campaign.custom_instructions or "",
-        },
+        "generation_settings": _settings_dict(campaign),
         "created_at": campaign.created_at,
         "updated_at": campaign.updated_at,
     }
-    if content is None and _loaded(campaign, "content_items"):
-        content = campaign.content_items
-    if content is not None:
-        out["content"] = [content_to_dict(item) for item in content]
-    if ab_tests is None and _loaded(campaign, "ab_tests"):
-        ab_tests = campaign.ab_tests
-    if ab_tests is not None:
-        out["ab_tests"] = [ab_test_to_dict(t) for t in ab_tests]
+    related = {"content": _related(campaign, "content_items", content, content_to_dict),
+               "ab_tests": _related(campaign, "ab_tests", ab_tests, ab_test_to_dict)}
+    out.update((key, rows) for key, rows in related.items() if rows is not None)
     return out
 
 

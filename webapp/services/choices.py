@@ -1,4 +1,4 @@
-"""The choices forms and views offer (statuses, objectives, content types, platforms), taken from
+"""The choices forms and views offer (statuses, objectives, content types, platforms, roles), taken from
 the models and the AI library once, so web/ and api/ never import those layers directly."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ..models import (
     CONTENT_TYPES,
     OBJECTIVES,
     PLATFORMS,
+    ROLES,
 )
 
 CONTENT_TYPE_CHOICES = [("email", "Email"), ("social_post", "Social post"), ("ad_copy", "Ad copy")]
@@ -22,5 +23,5 @@ assert [c for c, _ in CONTENT_TYPE_CHOICES] == list(CONTENT_TYPES)
 __all__ = [
     "AB_TEST_STATUSES", "AB_TEST_TYPES", "CAMPAIGN_STATUSES", "CONTENT_STATUSES", "CONTENT_STATUS_CHOICES",
     "CONTENT_TYPES", "CONTENT_TYPE_CHOICES", "CONTENT_TYPE_PLATFORMS", "OBJECTIVES", "OBJECTIVE_CHOICES",
-    "PLATFORMS", "PLATFORM_CHOICES", "is_valid_platform", "platform_name",
+    "PLATFORMS", "PLATFORM_CHOICES", "ROLES", "is_valid_platform", "platform_name",
 ]
