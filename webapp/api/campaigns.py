@@ -11,7 +11,7 @@ from flask import request, url_for
 from ..auth import require_actor
 from ..extensions import db
 from ..forms.campaigns import CampaignForm
-from ..forms.content import ContentItemForm
+from ..forms.content import ABTestForm, ContentItemForm
 from ..services import campaigns, content, stats
 from ..services.access import MAX_ROW_ID
 from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
@@ -189,14 +189,17 @@ SCHEMAS: dict = {
     },
     "ContentItemInput": {
         "type": "object", "required": ["contentType", "platform"],
-        "description": "A new content item: contentType and a platform that fits it are required. Score, "
-                       "violations and metadata are computed by Herald.",
+        "description": "A new content item: contentType and a platform that fits it are required, and the "
+                       "format's own required fields (an email: subjectLine and contentBody; a Google Ads ad: "
+                       "headlines; the others: contentBody). Fields the format does not have (hashtags on an "
+                       "email) must be empty. Score, violations and metadata are computed by Herald.",
         "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
                                                                                {"type": ["string", "null"]}]}}),
     },
     "ContentItemUpdate": {
         "type": "object",
-        "description": "Changes only the fields sent (re-checked and re-scored).",
+        "description": "Changes only the fields sent (re-checked and re-scored). \"status\": \"approved\" "
+                       "needs a piece that passes its platform's hard limits (422 on status otherwise).",
         "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
                                                                                {"type": ["string", "null"]}]}}),
     },
@@ -398,7 +401,7 @@ def get_content(campaign_id: int, item_id: int):
            body="ContentItemUpdate", response="ContentItem", errors=WRITE_ERRORS)
 def update_content(campaign_id: int, item_id: int):
     actor = require_actor("editor")
-    form = ContentItemForm.from_json(json_object())
+    form = ContentItemForm.from_json(json_object(), partial=True)
     form.raise_if_invalid()
     item = content.update_content(actor, campaign_id, item_id, form.to_data())
     body = _item(item)
@@ -416,21 +419,23 @@ def delete_content(campaign_id: int, item_id: int):
 
 # --- A/B tests --------------------------------------------------------------------------------
 
-def _ab_write(service, *ids):
-    """Call an A/B test write service with the body. The seed calls `name` testName: accept it, and
-    name it in field errors when that is what the client sent."""
+def _ab_write(service, *ids, partial: bool = False):
+    """Call an A/B test write service with the body's form data. The seed calls `name` testName:
+    accept it, and name it in field errors when that is what the client sent."""
     actor = require_actor("editor")
     payload = json_object()
     alias = "test_name" in payload and "name" not in payload
     if "test_name" in payload:
         payload.setdefault("name", payload.pop("test_name"))
     try:
-        return service(actor, *ids, payload)
+        form = ABTestForm.from_json(payload, partial=partial)
+        form.raise_if_invalid()
+        return service(actor, *ids, form.to_data())
     except ValidationFailed as exc:
         if not alias or "name" not in exc.fields:
             raise
         fields = {("test_name" if k == "name" else k): v for k, v in exc.fields.items()}
-        raise ValidationFailed(exc.message, fields, **exc.extra) from None
+        raise ValidationFailed.for_fields(fields, **exc.extra) from None
 
 
 @bp.get("/campaigns/<int:campaign_id>/ab-tests")
@@ -459,7 +464,7 @@ def get_ab_test(campaign_id: int, test_id: int):
 @operation("Update an A/B test (only the fields sent change)", tag="ab tests", body="ABTestUpdate",
            response="ABTest", errors=WRITE_ERRORS)
 def update_ab_test(campaign_id: int, test_id: int):
-    test = _ab_write(content.update_ab_test, campaign_id, test_id)
+    test = _ab_write(content.update_ab_test, campaign_id, test_id, partial=True)
     body = _ab(test)
     db.session.commit()
     return body

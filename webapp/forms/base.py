@@ -13,7 +13,16 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, DecimalField, Field, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    Field,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import Length
 from wtforms.widgets import TextArea
 
@@ -107,7 +116,7 @@ def _text(value) -> list[str]:
 # The first class a field is an instance of decides how its JSON value becomes formdata.
 _CONVERTERS = (
     (BooleanField, _boolean), (TextListField, _text_list), (SelectMultipleField, _names),
-    ((IntegerField, DecimalField), _number), (SelectField, _choice), (DateField, _date),
+    ((IntegerField, DecimalField, FloatField), _number), (SelectField, _choice), (DateField, _date),
 )
 
 
@@ -202,11 +211,11 @@ class Form(FlaskForm):
     def _add_rule_errors(self) -> None:
         """The rules' errors, beside the fields that have none yet (a type error says more)."""
         for name, message in self.rule_errors(self.to_data()).items():
-            if not self.sent(name):
+            if not self.sent(name.split(".")[0]):
                 continue
             if name in self._fields and not self._fields[name].errors:
                 self._fields[name].errors = [message]
-            elif name in self.json_only:
+            elif name.split(".")[0] in self.json_only:  # items.2 names an entry of a JSON-only list
                 self._extra_errors[name] = message
 
     def errors_dict(self) -> dict[str, str]:
