@@ -141,34 +141,20 @@ def unarchive_persona(actor: Actor, persona_id) -> Persona:
     return set_archived(actor, persona_id, False)
 
 
+def persona_brief(persona: Persona) -> dict:
+    """The dict webapp.ai's Brief.persona expects: the persona's fields, text empty rather than None."""
+    out = {key: getattr(persona, key) or "" for key in PERSONA}
+    out["preferred_channels"] = list(persona.preferred_channels or [])
+    return out
+
+
 def persona_to_dict(persona: Persona) -> dict:
     """snake_case, JSON-ready (datetimes stay datetimes; the wire module formats them)."""
     return {
         "id": persona.id,
-        "name": persona.name,
-        "role": persona.role or "",
-        "demographics": persona.demographics or "",
-        "goals": persona.goals or "",
-        "pain_points": persona.pain_points or "",
-        "objections": persona.objections or "",
-        "preferred_channels": list(persona.preferred_channels or []),
-        "voice_notes": persona.voice_notes or "",
+        **persona_brief(persona),
         "archived": persona.archived_at is not None,
         "archived_at": persona.archived_at,
         "created_at": persona.created_at,
         "updated_at": persona.updated_at,
-    }
-
-
-def persona_brief(persona: Persona) -> dict:
-    """The dict webapp.ai's Brief.persona expects."""
-    return {
-        "name": persona.name,
-        "role": persona.role or "",
-        "demographics": persona.demographics or "",
-        "goals": persona.goals or "",
-        "pain_points": persona.pain_points or "",
-        "objections": persona.objections or "",
-        "preferred_channels": list(persona.preferred_channels or []),
-        "voice_notes": persona.voice_notes or "",
     }
