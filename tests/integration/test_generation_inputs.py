@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.generation_setup import items_of, make_campaign, make_item, make_persona
+from tests.helpers.generation_setup import (
+    add_usage,
+    items_of,
+    make_campaign,
+    make_item,
+    make_persona,
+    set_budget,
+)
 from webapp.extensions import db
 from webapp.models import Job
 from webapp.services.field_limits import CAMPAIGN, TONE
@@ -108,3 +115,13 @@ def test_delete_while_generating_names_the_job_in_camel_case(app, api, campaign_
     assert r.status_code == 409
     error = r.get_json()["error"]
     assert error["jobId"] == job["id"] and "job_id" not in error
+
+
+def test_a_spent_budget_answers_its_extras_in_camel_case(app, api, owner, campaign_id):
+    set_budget(app, owner.current_team_id, 10)
+    add_usage(app, owner.current_team_id, 10)
+    r = api.post("/api/content/generate-email", json={"campaignId": campaign_id})
+    assert r.status_code == 429
+    error = r.get_json()["error"]
+    assert error["resetsAt"].endswith("Z") and "T" in error["resetsAt"] and "resets_at" not in error
+    assert error["budget"] == 10 and error["used"] == 10

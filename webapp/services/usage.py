@@ -84,7 +84,7 @@ def check_budget(team_id: int, config: Mapping | None = None) -> None:
             f"This team has used {usage['total']:,} of its {budget:,} tokens this month, so new AI "
             f"generation is paused until the budget resets on {resets:%B} {resets.day}, {resets.year} "
             "(00:00 UTC). An owner can raise the team's monthly budget.",
-            used=usage["total"], budget=budget, resetsAt=resets.isoformat().replace("+00:00", "Z"),
+            used=usage["total"], budget=budget, resets_at=resets,
         )
 
 
