@@ -77,7 +77,3 @@ LIMITS: dict[str, dict[str, Limit]] = {
     "account": ACCOUNT, "generation": {"tone": TONE},
 }
 
-
-def max_length(limit: Limit) -> dict:
-    """The JSON Schema keywords for a text field under `limit` (the OpenAPI document)."""
-    return {"type": "string", "maxLength": limit.max}
