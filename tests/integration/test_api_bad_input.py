@@ -70,9 +70,11 @@ def world(tmp_path_factory):
         "name": "Spring launch", "personaId": persona["id"],
         "generationSettings": {"contentTypes": ["email"], "platforms": ["email"]}}).get_json()
     item_a = api.post(f"/api/campaigns/{campaign['id']}/content",
-                      json={"contentType": "email", "platform": "email", "subjectLine": "A"}).get_json()
+                      json={"contentType": "email", "platform": "email", "subjectLine": "A",
+                            "contentBody": "Hello."}).get_json()
     item_b = api.post(f"/api/campaigns/{campaign['id']}/content",
-                      json={"contentType": "email", "platform": "email", "subjectLine": "B"}).get_json()
+                      json={"contentType": "email", "platform": "email", "subjectLine": "B",
+                            "contentBody": "Hello."}).get_json()
     test = api.post(f"/api/campaigns/{campaign['id']}/ab-tests", json={
         "name": "Subject", "variantAId": item_a["id"], "variantBId": item_b["id"]}).get_json()
     tokens = api.get("/api/auth/tokens").get_json()["items"]

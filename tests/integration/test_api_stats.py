@@ -13,7 +13,7 @@ def test_stats_numbers(app, factory, api_client):
     b = new_campaign(t.api, objective="conversion", budget=50, currency="USD", status="active")
     new_campaign(t.api, objective="conversion", budget=70, currency="EUR")
     new_item(t.api, a["id"], contentType="social_post", platform="twitter")
-    new_item(t.api, a["id"], contentType="email", platform="email")
+    new_item(t.api, a["id"], contentType="email", platform="email", subjectLine="Hello")
     new_item(t.api, b["id"], contentType="ad_copy", platform="linkedin")
     # Known scores, set directly: (80 + 60 + 91) / 3 = 77.0
     from webapp.models import ContentItem

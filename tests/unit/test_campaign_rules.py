@@ -5,25 +5,38 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.conftest import make_app
+from webapp.forms.campaigns import CampaignForm
+from webapp.forms.content import ContentItemForm
 from webapp.services.campaigns import (
     ALLOWED_TRANSITIONS,
-    DEFAULTS,
-    check_campaign,
-    normalise,
     planned_pieces,
     split_keywords,
     transition_problem,
 )
-from webapp.services.content import check_ab_test, check_content, normalise_content
+from webapp.services.content import check_ab_test
 from webapp.services.currencies import CURRENCIES, is_currency
 
 
+@pytest.fixture(scope="module")
+def app_context(tmp_path_factory):
+    """The forms read the app's settings (translations), so they need an app context."""
+    with make_app(tmp_path_factory.mktemp("rules")).app_context():
+        yield
+
+
+def _form_errors(form_class, data: dict, **kwargs) -> dict[str, str]:
+    form = form_class.from_json(data, **kwargs)
+    form.validate()
+    return form.errors_dict()
+
+
 def errors_for(**changes):
-    clean, errors = normalise(changes)
-    return {**check_campaign({**DEFAULTS, "name": "Ok", **clean}), **errors}
+    """The campaign rules as a JSON body meets them: converted by the form, then checked."""
+    return _form_errors(CampaignForm, {"name": "Ok", **changes})
 
 
-def test_a_minimal_campaign_is_valid():
+def test_a_minimal_campaign_is_valid(app_context):
     assert errors_for() == {}
 
 
@@ -41,22 +54,24 @@ def test_a_minimal_campaign_is_valid():
     ({"description": "d" * 5001}, "description"), ({"keywords": "k" * 1001}, "keywords"),
     ({"custom_instructions": "c" * 4001}, "custom_instructions"), ({"persona_id": "abc"}, "persona_id"),
 ])
-def test_rule_violations_name_their_field(changes, field):
+def test_rule_violations_name_their_field(app_context, changes, field):
     assert field in errors_for(**changes)
 
 
-def test_boundaries_are_accepted():
+def test_boundaries_are_accepted(app_context):
     assert errors_for(name="x" * 120, budget="1000000000000", creativity_level=10, description="d" * 5000,
                       start_date="2025-01-01", end_date="2025-01-01", currency="jpy") == {}
     assert errors_for(budget=0, creativity_level=1) == {}
 
 
-def test_normalise_coerces_types():
-    clean, errors = normalise({"budget": "12.50", "keywords": ["a ", "b"], "start_date": "2025-03-01T10:00:00Z",
-                               "currency": "eur", "persona_id": "7", "creativity_level": "4"})
-    assert errors == {}
-    assert clean == {"budget": Decimal("12.50"), "keywords": "a, b", "start_date": date(2025, 3, 1),
-                     "currency": "EUR", "persona_id": 7, "creativity_level": 4}
+def test_the_form_converts_types(app_context):
+    body = {"name": "Ok", "budget": "12.50", "keywords": ["a ", "b"], "start_date": "2025-03-01T10:00:00Z",
+            "currency": "eur", "persona_id": "7", "creativity_level": "4"}
+    form = CampaignForm.from_json(body, partial=True)
+    assert form.validate(), form.errors_dict()
+    assert form.to_data() == {"name": "Ok", "budget": Decimal("12.50"), "keywords": "a, b",
+                              "start_date": date(2025, 3, 1), "currency": "EUR", "persona_id": 7,
+                              "creativity_level": 4}
 
 
 def test_transitions():
@@ -96,10 +111,9 @@ def test_currencies_are_iso_4217():
     assert not is_currency("usd") and not is_currency("XYZ") and not is_currency(None)
 
 
-def test_content_rules():
+def test_content_rules(app_context):
     def errs(**data):
-        clean, type_errors = normalise_content(data)
-        return {**check_content({"status": "draft", **clean}), **type_errors}
+        return _form_errors(ContentItemForm, {"body": "Hello.", "subject_line": "Hi", **data})
 
     assert errs(content_type="email", platform="email") == {}
     assert "platform" in errs(content_type="email", platform="twitter")
@@ -108,8 +122,8 @@ def test_content_rules():
     assert "visual_url" not in errs(content_type="email", platform="email", visual_url="https://cdn.example/x.png")
     assert "hashtags" in errs(content_type="email", platform="email", hashtags=[3])
     assert "body" in errs(content_type="email", platform="email", body="b" * 20001)
-    clean, _ = normalise_content({"hashtags": "#spring sale #spring"})
-    assert clean["hashtags"] == ["spring", "sale"]
+    form = ContentItemForm.from_json({"hashtags": "#spring sale #spring"}, partial=True)
+    assert form.to_data()["hashtags"] == ["spring", "sale"]
 
 
 def test_ab_rules():

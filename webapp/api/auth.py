@@ -5,10 +5,12 @@ from flask import current_app, jsonify, request
 
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.accounts import LoginForm, RegisterForm, TokenForm, raise_if_invalid
+from ..forms.accounts import LoginForm, RegisterForm, TokenForm
 from ..services import accounts
 from ..services.errors import ServiceError
+from ..services.field_limits import ACCOUNT
 from ..services.pagination import parse_int
+from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web.auth import login_rate_limits
 from . import CSRF_FREE_ENDPOINTS, bp
 from .openapi import operation
@@ -32,7 +34,7 @@ _TEAM = {
     "required": ["id", "name"],
 }
 _TOKEN_PROPS = {
-    "id": {"type": "integer"}, "name": {"type": "string", "maxLength": 80},
+    "id": {"type": "integer"}, "name": {"type": "string", "maxLength": ACCOUNT["token_name"].max},
     "prefix": {"type": "string", "description": "The first characters of the secret, to recognise it"},
     "teamId": {"type": "integer"},
     "createdAt": {"type": "string", "format": "date-time"},
@@ -44,18 +46,18 @@ SCHEMAS: dict = {
     "Team": _TEAM,
     "LoginBody": {
         "type": "object",
-        "properties": {"email": {"type": "string", "format": "email", "maxLength": 254},
-                       "password": {"type": "string", "minLength": 1, "maxLength": 256}},
+        "properties": {"email": {"type": "string", "format": "email", "maxLength": ACCOUNT["email"].max},
+                       "password": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH}},
         "required": ["email", "password"],
     },
     "RegisterBody": {
         "type": "object",
         "properties": {
-            "email": {"type": "string", "format": "email", "maxLength": 254},
-            "password": {"type": "string", "minLength": 8, "maxLength": 256,
+            "email": {"type": "string", "format": "email", "maxLength": ACCOUNT["email"].max},
+            "password": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
                          "description": "At least 8 characters; common passwords are refused"},
             "passwordConfirm": {"type": "string", "description": "Optional; must equal password when sent"},
-            "name": {"type": "string", "maxLength": 120},
+            "name": {"type": "string", "maxLength": ACCOUNT["user_name"].max},
             "invite": {"type": "string", "description": "An invite link's secret: joins that team"},
         },
         "required": ["email", "password"],
@@ -95,7 +97,7 @@ SCHEMAS: dict = {
     },
     "TokenBody": {
         "type": "object",
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 80}},
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max}},
         "required": ["name"],
     },
 }
@@ -125,7 +127,7 @@ def _auth_result(user, token, secret: str, status: int):
            body="LoginBody", response="AuthResult", public=True, errors=(400, 401, 422, 429))
 def auth_login():
     form = LoginForm.from_json(_json_body())
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     user, token, secret = accounts.login_with_token(form.email.data, form.password.data)
     db.session.commit()
     return _auth_result(user, token, secret, 200)
@@ -142,7 +144,7 @@ def auth_register():
     if "password_confirm" not in data:
         data["password_confirm"] = data.get("password")
     form = RegisterForm.from_json(data)
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     user, token, secret = accounts.register_with_token(
         form.email.data, form.password.data, name=form.name.data or "",
         registration_open=current_app.config.get("HERALD_REGISTRATION", "open") != "closed",
@@ -188,7 +190,7 @@ def _page_args() -> tuple[int, int]:
 def auth_create_token():
     actor = require_actor()
     form = TokenForm.from_json(_json_body())
-    raise_if_invalid(form)
+    form.raise_if_invalid()
     token, secret = accounts.issue_token(actor, form.name.data)
     db.session.commit()
     return jsonify(to_wire({**accounts.token_to_dict(token), "token": secret})), 201

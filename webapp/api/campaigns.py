@@ -11,8 +11,11 @@ from flask import request, url_for
 from ..auth import require_actor
 from ..extensions import db
 from ..forms.campaigns import CampaignForm
-from ..forms.content import ContentItemForm
-from ..models import (
+from ..forms.content import ABTestForm, ContentItemForm
+from ..services import campaigns, content, stats
+from ..services.access import MAX_ROW_ID
+from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
+from ..services.choices import (
     AB_TEST_STATUSES,
     AB_TEST_TYPES,
     CAMPAIGN_STATUSES,
@@ -21,11 +24,9 @@ from ..models import (
     OBJECTIVES,
     PLATFORMS,
 )
-from ..services import campaigns, content, stats
-from ..services.access import MAX_ROW_ID
-from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
+from ..services.field_limits import AB_TEST, CAMPAIGN, CONTENT, CONTENT_LISTS
 from . import bp
 from .openapi import nullable_text, operation
 from .personas import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
@@ -38,6 +39,11 @@ _DATETIME = {"type": "string", "format": "date-time"}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 
+
+def _list_of(rule) -> dict:
+    return {"type": "array", "items": {"type": "string", "maxLength": rule.max}, "maxItems": rule.items}
+
+
 _SETTINGS = {
     "type": "object",
     "properties": {
@@ -48,14 +54,14 @@ _SETTINGS = {
                                      "instagram, twitter)."},
         "creativityLevel": {"type": "integer", "minimum": 1, "maximum": 10},
         "includeVisuals": {"type": "boolean"},
-        "customInstructions": {"type": "string", "maxLength": 4000},
+        "customInstructions": {"type": "string", "maxLength": CAMPAIGN["custom_instructions"].max},
     },
 }
 _CAMPAIGN_FIELDS = {
     "personaId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                   "description": "One of the team's (unarchived) personas."},
-    "name": {"type": "string", "minLength": 1, "maxLength": 120},
-    "description": {"type": "string", "maxLength": 5000},
+    "name": {"type": "string", "minLength": 1, "maxLength": CAMPAIGN["name"].max},
+    "description": {"type": "string", "maxLength": CAMPAIGN["description"].max},
     "objective": {"type": "string", "enum": list(OBJECTIVES)},
     "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES),
                "description": "Changes follow the allowed transitions (no completed → draft); generating and failed "
@@ -64,9 +70,9 @@ _CAMPAIGN_FIELDS = {
     "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
     "startDate": _DATE,
     "endDate": {**_DATE, "description": "On or after startDate."},
-    "tone": {"type": "string", "maxLength": 60},
-    "keywords": {"type": "string", "maxLength": 1000, "description": "Comma-separated (a list is accepted on input "
-                                                                      "and joined with \", \")."},
+    "tone": {"type": "string", "maxLength": CAMPAIGN["tone"].max},
+    "keywords": {"type": "string", "maxLength": CAMPAIGN["keywords"].max,
+                 "description": "Comma-separated (a list is accepted on input and joined with \", \")."},
     "generationSettings": _SETTINGS,
 }
 # Herald alone sets generating and failed; a client may choose the rest (transitions still apply).
@@ -87,17 +93,13 @@ _VISUAL_BRIEF = {
 _CONTENT_FIELDS = {
     "contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
     "platform": {"type": "string", "enum": list(PLATFORMS), "description": "Must fit the content type."},
-    "subjectLine": {"type": "string", "maxLength": 255},
-    "preheader": {"type": "string", "maxLength": 255},
-    "headlines": {**_STR_LIST, "maxItems": 15},
-    "descriptions": {**_STR_LIST, "maxItems": 15},
-    "contentBody": {"type": "string", "maxLength": 20000},
-    "callToAction": {"type": "string", "maxLength": 255},
-    "hashtags": {**_STR_LIST, "maxItems": 30},
-    "visualUrl": {"type": "string", "maxLength": 2048, "description": "http(s) URL or an uploaded asset's path."},
+    **{camel(key): {"type": "string", "maxLength": rule.max} for key, rule in CONTENT.items()},
+    **{camel(key): _list_of(rule) for key, rule in CONTENT_LISTS.items()},
+    "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max,
+                  "description": "http(s) URL or an uploaded asset's path."},
     "visualBrief": _VISUAL_BRIEF,
     "status": {"type": "string", "enum": list(CONTENT_STATUSES)},
-    "variantGroup": {"type": ["string", "null"], "maxLength": 36},
+    "variantGroup": {"type": ["string", "null"], "maxLength": CONTENT["variant_group"].max},
 }
 _RESULTS = {
     "type": "object", "additionalProperties": False,
@@ -105,8 +107,9 @@ _RESULTS = {
                        "properties": {m: {"type": "integer", "minimum": 0, "maximum": 10**12}
                                       for m in content.RESULT_METRICS}} for v in ("a", "b")},
 }
+_AB_NAME = {"type": "string", "minLength": 1, "maxLength": AB_TEST["name"].max}
 _AB_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "name": _AB_NAME,
     "testType": {"type": "string", "enum": list(AB_TEST_TYPES)},
     "status": {"type": "string", "enum": list(AB_TEST_STATUSES)},
     "variantAId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
@@ -162,14 +165,14 @@ SCHEMAS: dict = {
         "type": "object", "required": ["name"],
         "description": "A new campaign: `name` is required. Unknown and read-only keys are ignored.",
         "properties": nullable_text({**_CAMPAIGN_FIELDS, **_INPUT_STATUS, "keywords": {"oneOf": [
-            {"type": ["string", "null"], "maxLength": 1000}, _STR_LIST]}}),
+            {"type": ["string", "null"], "maxLength": CAMPAIGN["keywords"].max}, _STR_LIST]}}),
     },
     "CampaignUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (generationSettings too, key by key). Unknown and read-only "
                        "keys are ignored.",
         "properties": nullable_text({**_CAMPAIGN_FIELDS, **_INPUT_STATUS, "keywords": {"oneOf": [
-            {"type": ["string", "null"], "maxLength": 1000}, _STR_LIST]}}),
+            {"type": ["string", "null"], "maxLength": CAMPAIGN["keywords"].max}, _STR_LIST]}}),
     },
     "CampaignPage": _page_of("Campaign"),
     "ContentItem": {
@@ -186,15 +189,18 @@ SCHEMAS: dict = {
     },
     "ContentItemInput": {
         "type": "object", "required": ["contentType", "platform"],
-        "description": "A new content item: contentType and a platform that fits it are required. Score, "
-                       "violations and metadata are computed by Herald.",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30},
+        "description": "A new content item: contentType and a platform that fits it are required, and the "
+                       "format's own required fields (an email: subjectLine and contentBody; a Google Ads ad: "
+                       "headlines; the others: contentBody). Fields the format does not have (hashtags on an "
+                       "email) must be empty. Score, violations and metadata are computed by Herald.",
+        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
                                                                                {"type": ["string", "null"]}]}}),
     },
     "ContentItemUpdate": {
         "type": "object",
-        "description": "Changes only the fields sent (re-checked and re-scored).",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [{**_STR_LIST, "maxItems": 30},
+        "description": "Changes only the fields sent (re-checked and re-scored). \"status\": \"approved\" "
+                       "needs a piece that passes its platform's hard limits (422 on status otherwise).",
+        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
                                                                                {"type": ["string", "null"]}]}}),
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
@@ -208,11 +214,11 @@ SCHEMAS: dict = {
     "ABTestInput": {
         "type": "object", "description": "A new A/B test: name (or the seed's testName) is required.",
         "anyOf": [{"required": ["name"]}, {"required": ["testName"]}],
-        "properties": {**_AB_FIELDS, "testName": {"type": "string", "minLength": 1, "maxLength": 120}},
+        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
     },
     "ABTestUpdate": {
         "type": "object", "description": "Changes only the fields sent.",
-        "properties": {**_AB_FIELDS, "testName": {"type": "string", "minLength": 1, "maxLength": 120}},
+        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
     },
     "ABTestList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"}}}},
@@ -253,7 +259,7 @@ LIST_QUERY = {
 
 # --- parsing ----------------------------------------------------------------------------------
 
-def _campaign_form() -> CampaignForm:
+def _campaign_form(*, partial: bool = False) -> CampaignForm:
     """The campaign body with generationSettings un-nested into the flat fields the form knows."""
     payload = json_object()
     settings = payload.pop("generation_settings", None)
@@ -262,7 +268,7 @@ def _campaign_form() -> CampaignForm:
             raise ValidationFailed("generationSettings must be an object.",
                                    {"generation_settings": "Must be an object."})
         payload.update({k: v for k, v in settings.items() if k in SETTINGS_FIELDS})
-    return CampaignForm.from_json(payload)
+    return CampaignForm.from_json(payload, partial=partial)
 
 
 def _nest_errors(exc: ValidationFailed) -> ValidationFailed:
@@ -330,7 +336,7 @@ def get_campaign(campaign_id: int):
            tag="campaigns", body="CampaignUpdate", response="Campaign", errors=(*WRITE_ERRORS, 409))
 def update_campaign(campaign_id: int):
     actor = require_actor("editor")
-    form = _campaign_form()
+    form = _campaign_form(partial=True)
     try:
         form.raise_if_invalid()
         campaign = campaigns.update_campaign(actor, campaign_id, form.to_data())
@@ -395,7 +401,7 @@ def get_content(campaign_id: int, item_id: int):
            body="ContentItemUpdate", response="ContentItem", errors=WRITE_ERRORS)
 def update_content(campaign_id: int, item_id: int):
     actor = require_actor("editor")
-    form = ContentItemForm.from_json(json_object())
+    form = ContentItemForm.from_json(json_object(), partial=True)
     form.raise_if_invalid()
     item = content.update_content(actor, campaign_id, item_id, form.to_data())
     body = _item(item)
@@ -413,21 +419,23 @@ def delete_content(campaign_id: int, item_id: int):
 
 # --- A/B tests --------------------------------------------------------------------------------
 
-def _ab_write(service, *ids):
-    """Call an A/B test write service with the body. The seed calls `name` testName: accept it, and
-    name it in field errors when that is what the client sent."""
+def _ab_write(service, *ids, partial: bool = False):
+    """Call an A/B test write service with the body's form data. The seed calls `name` testName:
+    accept it, and name it in field errors when that is what the client sent."""
     actor = require_actor("editor")
     payload = json_object()
     alias = "test_name" in payload and "name" not in payload
     if "test_name" in payload:
         payload.setdefault("name", payload.pop("test_name"))
     try:
-        return service(actor, *ids, payload)
+        form = ABTestForm.from_json(payload, partial=partial)
+        form.raise_if_invalid()
+        return service(actor, *ids, form.to_data())
     except ValidationFailed as exc:
         if not alias or "name" not in exc.fields:
             raise
         fields = {("test_name" if k == "name" else k): v for k, v in exc.fields.items()}
-        raise ValidationFailed(exc.message, fields, **exc.extra) from None
+        raise ValidationFailed.for_fields(fields, **exc.extra) from None
 
 
 @bp.get("/campaigns/<int:campaign_id>/ab-tests")
@@ -456,7 +464,7 @@ def get_ab_test(campaign_id: int, test_id: int):
 @operation("Update an A/B test (only the fields sent change)", tag="ab tests", body="ABTestUpdate",
            response="ABTest", errors=WRITE_ERRORS)
 def update_ab_test(campaign_id: int, test_id: int):
-    test = _ab_write(content.update_ab_test, campaign_id, test_id)
+    test = _ab_write(content.update_ab_test, campaign_id, test_id, partial=True)
     body = _ab(test)
     db.session.commit()
     return body

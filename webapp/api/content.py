@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from ..ai.platforms import CONTENT_TYPE_PLATFORMS
-from ..ai.types import AIError
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.accounts import raise_if_invalid
 from ..forms.generation import BatchForm, GenerateForm, VariationsForm
-from ..models import CONTENT_TYPES, PLATFORMS
 from ..services import generation, jobs
+from ..services.choices import CONTENT_TYPE_PLATFORMS, CONTENT_TYPES, PLATFORMS
 from ..services.content import content_to_dict
-from ..services.errors import ServiceError, ValidationFailed
+from ..services.errors import ServiceError
+from ..services.field_limits import TONE
+from ..services.generation import AIError
 from ..services.usage import MAX_BATCH, MAX_COUNT
 from . import bp
 from .errors import error_response
@@ -23,7 +22,7 @@ from .wire import to_wire
 _ID = {"type": "integer", "minimum": 1}
 _OPTIONS = {
     "personaId": {**_ID, "description": "Write for this persona instead of the campaign's."},
-    "tone": {"type": ["string", "null"], "maxLength": 60, "description": "Overrides the campaign's tone."},
+    "tone": {"type": ["string", "null"], "maxLength": TONE.max, "description": "Overrides the campaign's tone."},
     "count": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
 }
 _USAGE = {
@@ -67,8 +66,9 @@ SCHEMAS: dict = {
             "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(CONTENT_TYPES)}},
             "platforms": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)}},
             "async": {"type": "boolean", "default": False,
-                      "description": "Queue the campaign's planned pieces as a background job (202) instead; "
-                                     "refused with 422 while the job system is not installed."},
+                      "description": "Queue the same pieces (items, or contentTypes × platforms, else the "
+                                     "campaign's planned pieces) with the same persona and tone as a background "
+                                     "job (202) instead; refused with 422 while the job system is not installed."},
         },
     },
     "GeneratedContentItem": {
@@ -165,9 +165,8 @@ def ai_status():
 def _generate(content_type: str):
     actor = require_actor("editor")
     form = GenerateForm.from_json(_body())
-    raise_if_invalid(form)
-    items = generation.generate_content(actor, content_type, {"campaign_id": form.campaign_id.data,
-                                                              **form.options()}, current_app.config)
+    form.raise_if_invalid()
+    items = generation.generate_content(actor, content_type, form.to_data(), current_app.config)
     db.session.commit()
     return _items_response(items)
 
@@ -199,37 +198,10 @@ def generate_ad_copy():
 def generate_variations():
     actor = require_actor("editor")
     form = VariationsForm.from_json(_body())
-    raise_if_invalid(form)
-    data = {"content_id": form.content_id.data, "campaign_id": form.campaign_id.data,
-            "persona_id": form.persona_id.data, "tone": (form.tone.data or "").strip() or None,
-            "count": form.count.data or 2}
-    items = generation.generate_variations(actor, data, current_app.config)
+    form.raise_if_invalid()
+    items = generation.generate_variations(actor, form.to_data(), current_app.config)
     db.session.commit()
     return _items_response(items)
-
-
-def _string_list(value, name: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationFailed(f"{name} must be a list of strings.", {name: "Send a list of strings."})
-    return value
-
-
-def _batch_items(value) -> list[dict]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValidationFailed("items must be a list of {contentType, platform} objects.",
-                               {"items": "Send a list of objects."})
-    out = []
-    for i, entry in enumerate(value):
-        ct, pf = entry.get("content_type"), entry.get("platform")
-        if not isinstance(ct, str) or (pf is not None and not isinstance(pf, str)):
-            raise ValidationFailed("Each item needs a contentType (and optionally a platform) as text.",
-                                   {f"items.{i}": "contentType and platform must be strings."})
-        out.append({"content_type": ct, "platform": pf})
-    return out
 
 
 @bp.post("/content/batch-generate")
@@ -239,18 +211,10 @@ def _batch_items(value) -> list[dict]:
            errors=(*_GENERATE_ERRORS, 409))
 def batch_generate():
     actor = require_actor("editor")
-    body = _body()
-    lists = {"items": _batch_items(body.pop("items", None)),
-             "content_types": _string_list(body.pop("content_types", None), "content_types"),
-             "platforms": _string_list(body.pop("platforms", None), "platforms")}
-    run_async = body.pop("async", False)
-    if not isinstance(run_async, bool):
-        raise ValidationFailed("async must be true or false.", {"async": "Send true or false."})
-    form = BatchForm.from_json(body)
-    raise_if_invalid(form)
-    data = {"campaign_id": form.campaign_id.data, "persona_id": form.persona_id.data,
-            "tone": (form.tone.data or "").strip() or None, **lists}
-    if run_async:
+    form = BatchForm.from_json(_body())
+    form.raise_if_invalid()
+    data = form.to_data()
+    if data.pop("run_async"):
         job = jobs.start_batch_job(actor, data)
         db.session.commit()
         return jsonify(to_wire({"job": jobs.job_to_dict(job),

@@ -6,8 +6,9 @@ from flask import request
 
 from ..auth import require_actor
 from ..extensions import db
+from ..forms.generation import SingleJobForm
 from ..services import jobs
-from ..services.errors import ValidationFailed
+from ..services.field_limits import TONE
 from ..services.jobs import JOB_STATUSES, QUEUES
 from ..services.pagination import BadQuery
 from . import bp
@@ -74,7 +75,7 @@ SCHEMAS: dict = {
         "properties": {
             "contentType": {"type": "string", "enum": ["email", "social_post", "ad_copy"]},
             "platform": {"type": "string", "minLength": 1, "description": "Must fit the content type."},
-            "tone": {"type": ["string", "null"], "maxLength": jobs.MAX_TONE},
+            "tone": {"type": ["string", "null"], "maxLength": TONE.max},
             "personaId": {"type": ["integer", "null"],
                           "description": "One of the team's personas (default: the campaign's)."},
         },
@@ -141,20 +142,11 @@ def generate_campaign(campaign_id: int):
 def generate_single(campaign_id: int):
     """Queue one piece (contentType + platform, optional tone and personaId)."""
     actor = require_actor("editor")
-    data = json_object()
-    fields = {}
-    for key in ("content_type", "platform"):
-        if not isinstance(data.get(key), str) or not data.get(key):
-            fields[key] = "Required (a string)."
-    if data.get("tone") is not None and not isinstance(data.get("tone"), str):
-        fields["tone"] = "Must be a string."
-    persona_id = data.get("persona_id")
-    if persona_id is not None and (isinstance(persona_id, bool) or not isinstance(persona_id, int)):
-        fields["persona_id"] = "Must be a persona id (an integer)."
-    if fields:
-        raise ValidationFailed("Please correct the highlighted fields.", fields)
+    form = SingleJobForm.from_json(json_object())
+    form.raise_if_invalid()
+    data = form.to_data()
     job = jobs.start_single_generation(actor, campaign_id, data["content_type"], data["platform"],
-                                       tone=data.get("tone"), persona_id=persona_id)
+                                       tone=data["tone"], persona_id=data["persona_id"])
     db.session.commit()
     return _job(job), 202
 

@@ -7,25 +7,22 @@ from flask import request, url_for
 from ..auth import require_actor
 from ..extensions import db
 from ..forms.personas import PersonaForm
-from ..models import PLATFORMS
 from ..services import personas
+from ..services.choices import PLATFORMS
 from ..services.errors import ServiceError
+from ..services.field_limits import PERSONA
 from ..services.pagination import BadQuery
 from . import bp
 from .openapi import nullable_text, operation
-from .wire import from_wire, to_wire
+from .wire import camel, from_wire, to_wire
 
 _TEXT = {"type": "string"}
 _PERSONA_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 120},
-    "role": {"type": "string", "maxLength": 120, "description": "Role or job title."},
-    "demographics": {"type": "string", "maxLength": 2000},
-    "goals": {"type": "string", "maxLength": 4000},
-    "painPoints": {"type": "string", "maxLength": 4000},
-    "objections": {"type": "string", "maxLength": 4000},
+    **{camel(key): {"type": "string", "maxLength": rule.max} for key, rule in PERSONA.items()},
+    "name": {"type": "string", "minLength": 1, "maxLength": PERSONA["name"].max},
+    "role": {"type": "string", "maxLength": PERSONA["role"].max, "description": "Role or job title."},
     "preferredChannels": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)},
                           "description": "In the order given; repeats are dropped."},
-    "voiceNotes": {"type": "string", "maxLength": 4000},
 }
 SCHEMAS: dict = {
     "Persona": {
@@ -138,7 +135,7 @@ def get_persona(persona_id: int):
            response="Persona", errors=WRITE_ERRORS)
 def update_persona(persona_id: int):
     actor = require_actor("editor")
-    form = PersonaForm.from_json(json_object())
+    form = PersonaForm.from_json(json_object(), partial=True)
     form.raise_if_invalid()
     persona = personas.update_persona(actor, persona_id, form.to_data())
     db.session.commit()

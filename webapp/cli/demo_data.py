@@ -6,6 +6,8 @@ offsets in days from today, so the demo always looks current.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 # .local is a special-use domain that email validation (ours and WTForms') refuses; .example is
 # reserved for documentation (RFC 2606), so it can never reach a real inbox.
 DEMO_EMAIL = "demo@herald.example"
@@ -63,7 +65,7 @@ CAMPAIGNS: list[dict] = [
                        "qualified impressions and 1,500 visits to the feature page in six weeks.",
         "objective": "awareness",
         "status": "active",
-        "budget": "12000.00",
+        "budget": Decimal("12000.00"),
         "currency": "USD",
         "start_offset": -14,
         "end_offset": 28,
@@ -120,7 +122,7 @@ CAMPAIGNS: list[dict] = [
                        "Target: 400 registrations from finance leaders at consultancies.",
         "objective": "consideration",
         "status": "active",
-        "budget": "8500.00",
+        "budget": Decimal("8500.00"),
         "currency": "USD",
         "start_offset": -7,
         "end_offset": 21,
@@ -203,7 +205,7 @@ CAMPAIGNS: list[dict] = [
                        "Closed at 1,240 trials against a target of 1,000.",
         "objective": "conversion",
         "status": "completed",
-        "budget": "4200.00",
+        "budget": Decimal("4200.00"),
         "currency": "GBP",
         "start_offset": -90,
         "end_offset": -30,
@@ -262,7 +264,7 @@ CAMPAIGNS: list[dict] = [
                        "months free. Planning stage; copy still to be written.",
         "objective": "conversion",
         "status": "draft",
-        "budget": "6000.00",
+        "budget": Decimal("6000.00"),
         "currency": "EUR",
         "start_offset": 30,
         "end_offset": 60,

@@ -1,53 +1,50 @@
-"""The content item form (manual add / inline edit): HTML post and JSON body alike. Rules come from
-services.content (normalise_content + check_content)."""
+"""The content forms: a content item (manual add / inline edit, HTML post and JSON body alike), its
+approval button, and A/B test records. Rules come from services.content_rules / ab_test_rules."""
 from __future__ import annotations
 
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
-from ..ai.platforms import platform_name
-from ..models import CONTENT_STATUSES, PLATFORMS
-from ..services.content import LIST_LIMITS, TEXT_LIMITS, check_content, normalise_content
+from ..services.ab_test_rules import DEFAULTS as AB_DEFAULTS
+from ..services.ab_test_rules import check_ab_test
+from ..services.choices import CONTENT_STATUS_CHOICES, CONTENT_TYPE_CHOICES, PLATFORM_CHOICES
+from ..services.content_rules import COPY_FIELDS, DEFAULTS, VISUAL_BRIEF_KEYS, check_content, visual_brief_problem
+from ..services.field_limits import CONTENT, CONTENT_LISTS
 from . import select_choices
-from .campaigns import CONTENT_TYPE_CHOICES
-from .json_body import JsonBodyForm, TextListField
-
-PLATFORM_CHOICES = [(p, platform_name(p).replace("email", "Email")) for p in PLATFORMS]
-CONTENT_STATUS_CHOICES = [(s, s.capitalize()) for s in CONTENT_STATUSES]
-DEFAULTS = {
-    "content_type": "", "platform": "", "status": "draft", "subject_line": "", "preheader": "", "body": "",
-    "call_to_action": "", "visual_url": "", "variant_group": None, "headlines": [], "descriptions": [],
-    "hashtags": [], "visual_brief": None,
-}
+from .base import Form, TextListField, limit
 
 
-def _limit(key: str) -> Length:
-    limit, label = TEXT_LIMITS[key]
-    return Length(max=limit, message=f"{label} must be at most {limit:,} characters.")
+def _text(key: str, field=StringField, **kwargs):
+    return field(CONTENT[key].label, validators=[limit(CONTENT[key])], **kwargs)
 
 
-class ContentItemForm(JsonBodyForm):
+def _hashtags(values) -> list[str]:
+    return list(dict.fromkeys(v.lstrip("#") for v in values or [] if v.lstrip("#")))
+
+
+class ContentItemForm(Form):
     """Add or edit one content item. `visual_brief` (an object) is accepted from JSON only."""
 
     json_only = ("visual_brief",)
 
     content_type = SelectField("Content type", choices=select_choices(CONTENT_TYPE_CHOICES), validate_choice=False)
     platform = SelectField("Platform", choices=select_choices(PLATFORM_CHOICES), validate_choice=False)
-    subject_line = StringField("Subject line", validators=[_limit("subject_line")], render_kw={"maxlength": 255})
-    preheader = StringField("Preheader", validators=[_limit("preheader")], render_kw={"maxlength": 255})
+    subject_line = _text("subject_line")
+    preheader = _text("preheader")
     headlines = TextListField("Headlines (one per line)")
     descriptions = TextListField("Descriptions (one per line)")
-    body = TextAreaField("Body", validators=[_limit("body")], render_kw={"rows": 6})
-    call_to_action = StringField("Call to action", validators=[_limit("call_to_action")],
-                                 render_kw={"maxlength": 255})
+    body = _text("body", TextAreaField, render_kw={"rows": 6})
+    call_to_action = _text("call_to_action")
     hashtags = TextListField("Hashtags", separator="words", render_kw={"rows": 1})
-    visual_url = StringField("Visual URL", validators=[_limit("visual_url")], render_kw={"type": "url"})
+    visual_url = _text("visual_url", render_kw={"type": "url"})
     status = SelectField("Status", choices=select_choices(CONTENT_STATUS_CHOICES), default="draft",
                          validate_choice=False)
-    variant_group = StringField("Variant group", validators=[_limit("variant_group")], render_kw={"maxlength": 36})
+    variant_group = _text("variant_group")
 
     def field_value(self, name, field):
-        if name in LIST_LIMITS:
+        if name == "hashtags":
+            return _hashtags(field.data)
+        if name in CONTENT_LISTS:
             return list(field.data or [])
         if name == "variant_group":
             return (field.data or "").strip() or None
@@ -55,6 +52,58 @@ class ContentItemForm(JsonBodyForm):
             return field.data or ""
         return (field.data or "").strip()
 
+    def to_data(self) -> dict:
+        data = super().to_data()
+        brief = data.get("visual_brief")
+        if "visual_brief" in data and not visual_brief_problem(brief or None):
+            data["visual_brief"] = {k: brief.get(k, "").strip() for k in VISUAL_BRIEF_KEYS} if brief else None
+        return data
+
     def rule_errors(self, data: dict) -> dict[str, str]:
-        clean, errors = normalise_content(data)
-        return {**check_content({**DEFAULTS, **clean}), **errors}
+        # A copy field counts as set when the post or the body carried it.
+        sent = [key for key in COPY_FIELDS if self._fields[key].raw_data]
+        return check_content({**DEFAULTS, **data}, sent=sent)
+
+
+class ApproveForm(Form):
+    """A content card's approve button (status=draft sends it back to draft)."""
+
+    status = StringField("Status")
+
+    def field_value(self, name, field):
+        return "draft" if (field.data or "").strip() == "draft" else "approved"
+
+
+def _optional_id(label: str) -> IntegerField:
+    return IntegerField(label, validators=[Optional()])
+
+
+class ABTestForm(Form):
+    """Create or edit an A/B test record. `results` (an object) is accepted from JSON only."""
+
+    json_only = ("results",)
+
+    name = StringField("Name")
+    test_type = StringField("Test type", default="subject_line")
+    status = StringField("Status", default="draft")
+    variant_a_id = _optional_id("Variant A")
+    variant_b_id = _optional_id("Variant B")
+    start_date = DateField("Start date", validators=[Optional()])
+    winner = StringField("Winner")
+    confidence = FloatField("Confidence", validators=[Optional()])
+
+    def field_value(self, name, field):
+        if name in ("name", "test_type", "status"):
+            return (field.data or "").strip()
+        if name == "winner":
+            return (field.data or "").strip() or None
+        return field.data
+
+    def to_data(self) -> dict:
+        data = super().to_data()
+        if "results" in data and data["results"] is None:
+            data["results"] = {}
+        return data
+
+    def rule_errors(self, data: dict) -> dict[str, str]:
+        return check_ab_test({**AB_DEFAULTS, **data})

@@ -1,14 +1,16 @@
-"""Forms for AI generation requests (API bodies and the campaign page's generate buttons).
-Rules that need the database (campaign exists, platform fits the type) live in services.generation."""
+"""Forms for AI generation requests: the API bodies and the campaign page's generate, variation and
+batch buttons. Rules that need the database (campaign exists, platform fits the type) live in
+services.generation."""
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..models import CONTENT_TYPES, PLATFORMS
+from ..services.choices import CONTENT_TYPES, PLATFORMS
+from ..services.field_limits import TONE
 from ..services.usage import MAX_COUNT
-from .accounts import JsonForm
+from .base import Form, limit
 
 PLATFORM_CHOICES = [SelectChoice("", "Campaign default"), *[SelectChoice(p) for p in PLATFORMS]]
 CONTENT_TYPE_CHOICES = [SelectChoice(t) for t in CONTENT_TYPES]
@@ -19,19 +21,42 @@ def _id(label: str, required: bool = False):
     return IntegerField(label, validators=[first, NumberRange(min=1, message=f"{label} must be a positive id.")])
 
 
-class PieceOptionsForm(JsonForm):
-    """What every generate request may add: persona override, platform, tone, count."""
+def _tone():
+    return StringField("Tone", validators=[Optional(), limit(TONE)])
 
-    persona_id = _id("Persona")
-    platform = SelectField("Platform", choices=PLATFORM_CHOICES, validators=[Optional()],
-                           validate_choice=True)
-    tone = StringField("Tone", validators=[Optional(), Length(max=60)])
-    count = IntegerField("How many", default=1, validators=[
+
+def _count(default: int):
+    return IntegerField("How many", default=default, validators=[
         Optional(), NumberRange(min=1, max=MAX_COUNT, message=f"Between 1 and {MAX_COUNT}.")])
 
+
+class OverridesForm(Form):
+    """What every generate request may add: a persona and a tone for this request only."""
+
+    persona_id = _id("Persona")
+    tone = _tone()
+
+    def field_value(self, name, field):
+        if name == "tone":
+            return (field.data or "").strip() or None
+        return field.data
+
+
+class PieceOptionsForm(OverridesForm):
+    """A generate request's options: persona override, platform, tone, count."""
+
+    platform = SelectField("Platform", choices=PLATFORM_CHOICES, validators=[Optional()],
+                           validate_choice=True)
+    count = _count(1)
+
+    def field_value(self, name, field):
+        if name in ("platform", "count"):
+            return field.data or (1 if name == "count" else None)
+        return super().field_value(name, field)
+
     def options(self) -> dict:
-        return {"persona_id": self.persona_id.data, "platform": self.platform.data or None,
-                "tone": (self.tone.data or "").strip() or None, "count": self.count.data or 1}
+        return {key: value for key, value in self.to_data().items() if key in ("persona_id", "platform", "tone",
+                                                                                   "count")}
 
 
 class GenerateForm(PieceOptionsForm):
@@ -47,20 +72,72 @@ class PageGenerateForm(PieceOptionsForm):
                                validators=[InputRequired("Choose a content type.")])
 
 
-class VariationsForm(JsonForm):
-    """POST /api/content/generate-variations and the card's "make variations"."""
+class VariationOptionsForm(OverridesForm):
+    """A card's "make variations" button (the item comes from the URL)."""
+
+    count = _count(2)
+
+    def field_value(self, name, field):
+        if name == "count":
+            return field.data or 2
+        return super().field_value(name, field)
+
+
+class VariationsForm(VariationOptionsForm):
+    """POST /api/content/generate-variations."""
 
     content_id = _id("Content item", required=True)
     campaign_id = _id("Campaign")
-    persona_id = _id("Persona")
-    tone = StringField("Tone", validators=[Optional(), Length(max=60)])
-    count = IntegerField("How many", default=2, validators=[
-        Optional(), NumberRange(min=1, max=MAX_COUNT, message=f"Between 1 and {MAX_COUNT}.")])
 
 
-class BatchForm(JsonForm):
-    """POST /api/content/batch-generate (the list fields are checked by the view's parser)."""
+class SingleJobForm(OverridesForm):
+    """POST /api/jobs/campaigns/<id>/generate-single: one piece in the background."""
+
+    content_type = StringField("Content type", validators=[InputRequired("Required (a string).")])
+    platform = StringField("Platform", validators=[InputRequired("Required (a string).")])
+
+
+def _batch_entry_problem(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return "Send a list of objects."
+    ct, pf = entry.get("content_type"), entry.get("platform")
+    if not isinstance(ct, str) or (pf is not None and not isinstance(pf, str)):
+        return "contentType and platform must be strings."
+    return None
+
+
+class BatchForm(OverridesForm):
+    """POST /api/content/batch-generate: items [{content_type, platform}] or content_types ×
+    platforms (else the campaign's planned pieces), now or in the background ("async")."""
+
+    json_only = ("items",)
 
     campaign_id = _id("Campaign", required=True)
-    persona_id = _id("Persona")
-    tone = StringField("Tone", validators=[Optional(), Length(max=60)])
+    content_types = SelectMultipleField("Content types", choices=CONTENT_TYPE_CHOICES, validate_choice=False)
+    platforms = SelectMultipleField("Platforms", choices=[SelectChoice(p) for p in PLATFORMS], validate_choice=False)
+
+    def to_data(self) -> dict:
+        data = super().to_data()
+        items = data.get("items") or []
+        if isinstance(items, list) and not any(_batch_entry_problem(e) for e in items):
+            data["items"] = [{"content_type": e["content_type"], "platform": e.get("platform")} for e in items]
+        data["run_async"] = data.pop("async", False)
+        return data
+
+    def field_value(self, name, field):
+        if name in ("content_types", "platforms"):
+            return list(field.data or [])
+        return super().field_value(name, field)
+
+    def rule_errors(self, data: dict) -> dict[str, str]:
+        items = self._extra.get("items")
+        if items is None:
+            return {}
+        if not isinstance(items, list):
+            return {"items": "Send a list of objects."}
+        problems = ((i, _batch_entry_problem(entry)) for i, entry in enumerate(items))
+        return {f"items.{i}": problem for i, problem in problems if problem}
+
+
+# "async" is a Python keyword, so the field is attached by name.
+setattr(BatchForm, "async", BooleanField("In the background"))

@@ -2,20 +2,13 @@
 from __future__ import annotations
 
 from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..ai.platforms import platform_name
-from ..models import PLATFORMS
-from ..services.personas import TEXT_LIMITS, check_persona
+from ..services.choices import PLATFORM_CHOICES as CHANNEL_CHOICES
+from ..services.field_limits import PERSONA
+from ..services.personas import check_persona
 from . import select_choices
-from .json_body import JsonBodyForm
-
-CHANNEL_CHOICES = [(p, platform_name(p).replace("email", "Email")) for p in PLATFORMS]
-
-
-def _limit(key: str) -> Length:
-    limit, label = TEXT_LIMITS[key]
-    return Length(max=limit, message=f"{label} must be at most {limit:,} characters.")
+from .base import Form, limit
 
 
 class CheckboxList(SelectMultipleField):
@@ -25,25 +18,29 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PersonaForm(JsonBodyForm):
+def _text(key: str, field=TextAreaField, rows: int = 3, **kwargs):
+    render_kw = {"rows": rows} if field is TextAreaField else {}
+    return field(PERSONA[key].label, validators=[*kwargs.pop("validators", []), limit(PERSONA[key])],
+                 render_kw=render_kw, **kwargs)
+
+
+class PersonaForm(Form):
     """Create or edit a persona. Rules come from services.personas.check_persona."""
 
-    name = StringField("Name", validators=[DataRequired("Name is required."), _limit("name")],
-                       render_kw={"maxlength": 120})
-    role = StringField("Role / title", validators=[_limit("role")], render_kw={"maxlength": 120})
-    demographics = TextAreaField("Demographics", validators=[_limit("demographics")], render_kw={"rows": 2})
-    goals = TextAreaField("Goals", validators=[_limit("goals")], render_kw={"rows": 3})
-    pain_points = TextAreaField("Pain points", validators=[_limit("pain_points")], render_kw={"rows": 3})
-    objections = TextAreaField("Objections", validators=[_limit("objections")], render_kw={"rows": 3})
+    name = _text("name", StringField, validators=[DataRequired("Name is required.")])
+    role = _text("role", StringField)
+    demographics = _text("demographics", rows=2)
+    goals = _text("goals")
+    pain_points = _text("pain_points")
+    objections = _text("objections")
     preferred_channels = CheckboxList("Preferred channels", choices=select_choices(CHANNEL_CHOICES),
                                       validate_choice=False)
-    voice_notes = TextAreaField("Voice notes", validators=[_limit("voice_notes")], render_kw={"rows": 3})
+    voice_notes = _text("voice_notes")
 
     def field_value(self, name, field):
         if name == "preferred_channels":
-            return list(field.data or [])
+            return list(dict.fromkeys(field.data or []))  # the order given, without repeats
         return (field.data or "").strip()
 
     def rule_errors(self, data: dict) -> dict[str, str]:
-        base = {"name": "", "preferred_channels": []}
-        return check_persona({**base, **data})
+        return check_persona({"name": "", "preferred_channels": [], **data})

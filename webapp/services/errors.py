@@ -10,12 +10,26 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
-        self.extra = extra
+        self.extra = extra  # snake_case like every field; the API edge spells them camelCase
 
 
 class ValidationFailed(ServiceError):
     status = 422
     code = "validation_failed"
+
+    @classmethod
+    def for_fields(cls, fields: dict[str, str], **extra) -> ValidationFailed:
+        """The one message for field errors: the error itself when there is one, else
+        "Please correct N fields: <the first>"."""
+        first = next(iter(fields.values()), "Some fields need attention.")
+        message = first if len(fields) <= 1 else f"Please correct {len(fields)} fields: {first}"
+        return cls(message, fields, **extra)
+
+
+def raise_for(fields: dict[str, str]) -> None:
+    """Raise ValidationFailed.for_fields(fields) when there are any."""
+    if fields:
+        raise ValidationFailed.for_fields(fields)
 
 
 class NotFound(ServiceError):

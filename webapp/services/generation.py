@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..ai import platforms
 from ..ai.scoring import score_piece
-from ..ai.types import AIError, Brief, Critique, PermanentAIError, Piece, TransientAIError
+from ..ai.types import AIError, Brief, Critique, PermanentAIError, Piece, TransientAIError  # noqa: F401
 from ..ai.writer import Writer, make_writer
 from ..database import reading
 from ..extensions import db
@@ -76,7 +76,7 @@ class AIUnavailable(ServiceUnavailable):
     code = "ai_unavailable"
 
     def __init__(self, message: str, retry_after: int, **extra):
-        super().__init__(message, retryAfter=retry_after, **extra)
+        super().__init__(message, retry_after=retry_after, **extra)
         self.retry_after = retry_after
 
 
@@ -393,34 +393,46 @@ def generate_variations(actor: Actor, data: dict, config: Mapping) -> list[Conte
     return _run([{**spec, "variant_index": i} for i in range(count)], actor, config)
 
 
+def _item_pairs(campaign: Campaign, items: list[dict]) -> list[tuple[str, str]]:
+    """The batch's explicit items, each platform defaulted and checked against its type."""
+    pairs = []
+    for i, entry in enumerate(items):
+        ct = entry["content_type"]
+        pf = entry.get("platform") or default_platform(ct, campaign.platforms)
+        try:
+            _check_pair(ct, pf)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, {f"items.{i}": exc.message}) from None
+        pairs.append((ct, pf))
+    return pairs
+
+
+def _grid_pairs(campaign: Campaign, types: list[str], chosen: list[str]) -> list[tuple[str, str]]:
+    """Each content type × each chosen platform that fits it (or the type's default platform)."""
+    unknown = [ct for ct in types if ct not in CONTENT_TYPES]
+    if unknown:
+        raise ValidationFailed(f"Unknown content type {unknown[0]!r}.", {"content_types": f"Unknown: {unknown[0]}"})
+    pairs = []
+    for ct in types or CONTENT_TYPES:
+        fits = [p for p in chosen if platforms.is_valid_platform(ct, p)] if chosen else \
+            [default_platform(ct, campaign.platforms)]
+        pairs += [(ct, p) for p in fits]
+    if not pairs:
+        raise ValidationFailed("None of those platforms fits those content types.",
+                               {"platforms": "No platform fits the chosen content types."})
+    return pairs
+
+
 def batch_pieces(actor: Actor, data: dict) -> tuple[Campaign, list[tuple[str, str]]]:
     """The (content_type, platform) pairs a batch writes: data["items"] if given, else
-    content_types × platforms if given, else the campaign's planned pieces."""
+    content_types × platforms if given, else the campaign's planned pieces (typed data, BatchForm)."""
     from .campaigns import planned_pieces
 
     campaign = _load_campaign(actor.team_id, data.get("campaign_id"))
-    pairs: list[tuple[str, str]] = []
     if data.get("items"):
-        for i, entry in enumerate(data["items"]):
-            ct, pf = entry.get("content_type"), entry.get("platform")
-            pf = pf or default_platform(ct, campaign.platforms)
-            try:
-                _check_pair(ct, pf)
-            except ValidationFailed as exc:
-                raise ValidationFailed(exc.message, {f"items.{i}": exc.message}) from None
-            pairs.append((ct, pf))
+        pairs = _item_pairs(campaign, data["items"])
     elif data.get("content_types") or data.get("platforms"):
-        types = data.get("content_types") or list(CONTENT_TYPES)
-        chosen = data.get("platforms") or []
-        for ct in types:
-            if ct not in CONTENT_TYPES:
-                raise ValidationFailed(f"Unknown content type {ct!r}.", {"content_types": f"Unknown: {ct}"})
-            fits = [p for p in chosen if platforms.is_valid_platform(ct, p)] if chosen else \
-                [default_platform(ct, campaign.platforms)]
-            pairs += [(ct, p) for p in fits]
-        if not pairs:
-            raise ValidationFailed("None of those platforms fits those content types.",
-                                   {"platforms": "No platform fits the chosen content types."})
+        pairs = _grid_pairs(campaign, data.get("content_types") or [], data.get("platforms") or [])
     else:
         pairs = planned_pieces(campaign)
     if len(pairs) > usage.MAX_BATCH:
@@ -469,7 +481,7 @@ def regenerate_content(actor: Actor, campaign_id, item_id, config: Mapping,
 
 
 __all__ = [
-    "AIProviderError", "AIUnavailable", "PermanentAIError", "TransientAIError", "ai_error_to_service",
+    "AIError", "AIProviderError", "AIUnavailable", "PermanentAIError", "TransientAIError", "ai_error_to_service",
     "ai_status", "batch_generate", "build_brief", "check_budget",
     "generate_content", "generate_piece", "generate_variations", "regenerate_content", "rescore",
     "usage_this_month", "writer_for", "writer_summary",

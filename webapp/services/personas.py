@@ -8,72 +8,26 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import PLATFORMS, Campaign, Persona
 from .access import Actor, get_scoped, require_role
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, ValidationFailed, raise_for
+from .field_limits import PERSONA
 from .pagination import Page, paginate
 
-# Field → (max length, label). The column sizes bound name and role; the rest are sane caps.
-TEXT_LIMITS: dict[str, tuple[int, str]] = {
-    "name": (120, "Name"),
-    "role": (120, "Role / title"),
-    "demographics": (2000, "Demographics"),
-    "goals": (4000, "Goals"),
-    "pain_points": (4000, "Pain points"),
-    "objections": (4000, "Objections"),
-    "voice_notes": (4000, "Voice notes"),
-}
-FIELDS = (*TEXT_LIMITS, "preferred_channels")
+FIELDS = (*PERSONA, "preferred_channels")
 
 
 def check_persona(data: dict) -> dict[str, str]:
-    """Field errors for a full persona dict (pure; the form and the service both call it)."""
-    errors: dict[str, str] = {}
-    for key, (limit, label) in TEXT_LIMITS.items():
-        value = data.get(key, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[key] = f"{label} must be text."
-        elif len(value) > limit:
-            errors[key] = f"{label} must be at most {limit} characters (it has {len(value)})."
-    name = data.get("name")
-    if "name" not in errors and not (isinstance(name, str) and name.strip()):
+    """Field errors for a full, typed persona dict (pure; the form and the service both call it)."""
+    errors = {key: problem for key, rule in PERSONA.items() if (problem := rule.too_long(data.get(key)))}
+    if "name" not in errors and not (data.get("name") or "").strip():
         errors["name"] = "Name is required."
-    channels = data.get("preferred_channels") or []
-    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
-        errors["preferred_channels"] = "Preferred channels must be a list of platform names."
-    else:
-        unknown = [c for c in channels if c not in PLATFORMS]
-        if unknown:
-            errors["preferred_channels"] = (
-                f"Unknown channel {unknown[0]!r}; choose from {', '.join(PLATFORMS)}."
-            )
+    unknown = [c for c in data.get("preferred_channels") or [] if c not in PLATFORMS]
+    if unknown:
+        errors["preferred_channels"] = f"Unknown channel {unknown[0]!r}; choose from {', '.join(PLATFORMS)}."
     return errors
 
 
-def _clean(data: dict) -> dict:
-    out = {}
-    for key in FIELDS:
-        if key not in data:
-            continue
-        value = data[key]
-        if key == "preferred_channels":
-            # Keep the order given, drop repeats (wrong types are left for check_persona to name).
-            if value is None:
-                value = []
-            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-                value = list(dict.fromkeys(value))
-        elif value is None:
-            value = ""
-        elif isinstance(value, str):
-            value = value.strip()
-        out[key] = value
-    return out
-
-
 def _validate(merged: dict) -> None:
-    errors = check_persona(merged)
-    if errors:
-        raise ValidationFailed("Please correct the persona's highlighted fields.", errors)
+    raise_for(check_persona(merged))
 
 
 def list_personas(actor: Actor, *, include_archived: bool = False) -> list[Persona]:
@@ -115,9 +69,10 @@ def refuse_if_archived(persona: Persona) -> Persona:
 
 
 def create_persona(actor: Actor, data: dict) -> Persona:
-    """Create a persona from a snake_case dict. Raises Forbidden (viewer) or ValidationFailed."""
+    """Create a persona from typed snake_case data (PersonaForm.to_data).
+    Raises Forbidden (viewer) or ValidationFailed."""
     require_role(actor, "editor")
-    clean = _clean(data)
+    clean = {key: data[key] for key in FIELDS if key in data}
     _validate(clean)
     persona = Persona(team_id=actor.team_id, **clean)
     db.session.add(persona)
@@ -129,7 +84,7 @@ def update_persona(actor: Actor, persona_id, data: dict) -> Persona:
     """Change only the keys present in `data`; the result must still be a valid persona."""
     require_role(actor, "editor")
     persona = get_persona(actor, persona_id)
-    clean = _clean(data)
+    clean = {key: data[key] for key in FIELDS if key in data}
     merged = {**persona_to_dict(persona), **clean}
     _validate(merged)
     for key, value in clean.items():
@@ -195,34 +150,20 @@ def unarchive_persona(actor: Actor, persona_id) -> Persona:
     return set_archived(actor, persona_id, False)
 
 
+def persona_brief(persona: Persona) -> dict:
+    """The dict webapp.ai's Brief.persona expects: the persona's fields, text empty rather than None."""
+    out = {key: getattr(persona, key) or "" for key in PERSONA}
+    out["preferred_channels"] = list(persona.preferred_channels or [])
+    return out
+
+
 def persona_to_dict(persona: Persona) -> dict:
     """snake_case, JSON-ready (datetimes stay datetimes; the wire module formats them)."""
     return {
         "id": persona.id,
-        "name": persona.name,
-        "role": persona.role or "",
-        "demographics": persona.demographics or "",
-        "goals": persona.goals or "",
-        "pain_points": persona.pain_points or "",
-        "objections": persona.objections or "",
-        "preferred_channels": list(persona.preferred_channels or []),
-        "voice_notes": persona.voice_notes or "",
+        **persona_brief(persona),
         "archived": persona.archived_at is not None,
         "archived_at": persona.archived_at,
         "created_at": persona.created_at,
         "updated_at": persona.updated_at,
-    }
-
-
-def persona_brief(persona: Persona) -> dict:
-    """The dict webapp.ai's Brief.persona expects."""
-    return {
-        "name": persona.name,
-        "role": persona.role or "",
-        "demographics": persona.demographics or "",
-        "goals": persona.goals or "",
-        "pain_points": persona.pain_points or "",
-        "objections": persona.objections or "",
-        "preferred_channels": list(persona.preferred_channels or []),
-        "voice_notes": persona.voice_notes or "",
     }

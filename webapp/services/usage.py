@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Team, TokenUsage
 from .errors import BudgetExceeded
+from .field_limits import TONE
 
 # Documented caps on what goes into a prompt (characters; lists: items). The forms accept longer
 # text for the record, but a prompt never carries more than this of any one field.
 TEXT_CAPS: dict[str, int] = {
     "name": 120, "role": 120, "demographics": 1000, "goals": 1000, "pain_points": 1000, "objections": 1000,
-    "voice_notes": 800, "description": 2000, "objective": 40, "tone": 60, "custom_instructions": 1000,
+    "voice_notes": 800, "description": 2000, "objective": 40, "tone": TONE.max, "custom_instructions": 1000,
 }
 DEFAULT_TEXT_CAP = 500
 LIST_CAP = 20  # keywords, preferred channels
@@ -83,7 +84,7 @@ def check_budget(team_id: int, config: Mapping | None = None) -> None:
             f"This team has used {usage['total']:,} of its {budget:,} tokens this month, so new AI "
             f"generation is paused until the budget resets on {resets:%B} {resets.day}, {resets.year} "
             "(00:00 UTC). An owner can raise the team's monthly budget.",
-            used=usage["total"], budget=budget, resetsAt=resets.isoformat().replace("+00:00", "Z"),
+            used=usage["total"], budget=budget, resets_at=resets,
         )
 
 

@@ -26,7 +26,7 @@ def submit(form, save) -> tuple[object | None, str | None]:
     Returns (saved, None), or (None, message) with the errors on the form's fields, nothing written
     and everything typed kept — the one flow every HTML form of Herald follows."""
     if not form.validate():
-        return None, "Please correct the highlighted fields."
+        return None, ValidationFailed.for_fields(form.errors_dict()).message
     try:
         saved = save(form.to_data())
     except ValidationFailed as exc:
@@ -39,7 +39,10 @@ def submit(form, save) -> tuple[object | None, str | None]:
 
 def register(app: Flask) -> None:
     # Imported here, not at the top: the feature modules import this package's helpers.
+    from ..services.field_limits import LIMITS
     from . import auth, campaigns, content_ai, dashboard, health, jobs, personas, settings, sockets, team
+
+    app.jinja_env.globals["field_limits"] = LIMITS
 
     for module in (health, auth, dashboard, campaigns, personas, team, settings, jobs, content_ai, sockets):
         app.register_blueprint(module.bp)

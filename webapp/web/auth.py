@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..forms.accounts import LoginForm, RegisterForm, apply_errors
+from ..forms.accounts import LoginForm, RegisterForm
 from ..services import accounts
 from ..services.errors import ServiceError, ValidationFailed
 from . import render
@@ -109,11 +109,8 @@ def register():
         try:
             user = accounts.register_account(form.email.data, form.password.data, name=form.name.data or "",
                                              registration_open=_registration_open(), invite_secret=invite_secret)
-        except ValidationFailed as exc:
-            apply_errors(form, exc.fields or {"email": exc.message})
         except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.fields or {"email": exc.message})
+            form.apply_service_errors(exc.fields or {"email": exc.message})
         else:
             db.session.commit()
             login_user(user)

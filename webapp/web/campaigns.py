@@ -7,14 +7,13 @@ from flask_login import login_required
 
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.campaigns import CampaignForm
+from ..forms.campaigns import CampaignForm, CampaignStatusForm
 from ..forms.content import ContentItemForm
-from ..models import CAMPAIGN_STATUSES, OBJECTIVES, PLATFORMS
 from ..services import campaigns as campaigns_service
 from ..services import content as content_service
 from ..services import personas as personas_service
 from ..services.access import Actor, require_role
-from ..services.errors import ValidationFailed
+from ..services.choices import CAMPAIGN_STATUSES, OBJECTIVES, PLATFORMS
 from ..services.pagination import BadQuery, Page
 from . import display, is_htmx, render, submit
 
@@ -118,13 +117,11 @@ def edit(campaign_id: int):
 def change_status(campaign_id: int):
     """Move a campaign along an allowed status transition (the service refuses the others)."""
     actor = require_actor()
-    try:
-        campaign = campaigns_service.update_campaign(actor, campaign_id, {"status": request.form.get("status", "")})
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.fields.get("status") or exc.message, "error")
+    form = CampaignStatusForm()
+    campaign, message = submit(form, lambda data: campaigns_service.update_campaign(actor, campaign_id, data))
+    if campaign is None:
+        flash(form.errors_dict().get("status") or message, "error")
     else:
-        db.session.commit()
         flash(f"Campaign is now {campaign.status}.", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
@@ -256,7 +253,7 @@ def content_edit(campaign_id: int, item_id: int):
         f.id = f"content-{item.id}-{f.name}"
     message = None
     if request.method == "POST":
-        fields = display.content_fields(item.content_type, item.platform)
+        fields = content_service.content_fields(item.content_type, item.platform)
         saved, message = submit(form, lambda data: content_service.update_content(
             actor, campaign_id, item_id, {k: v for k, v in data.items() if k in fields}))
         if saved is not None:

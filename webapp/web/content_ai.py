@@ -10,10 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.generation import PageGenerateForm
+from ..forms.content import ApproveForm
+from ..forms.generation import PageGenerateForm, VariationOptionsForm
 from ..services import content as content_service
 from ..services import generation
-from ..services.errors import ServiceError, ValidationFailed
+from ..services.errors import ServiceError
 from . import display, is_htmx
 
 bp = Blueprint("content_ai", __name__)
@@ -84,9 +85,7 @@ def generate(campaign_id: int):
     actor = require_actor()
     campaign = _campaign_of(actor, campaign_id)  # another team's campaign: 404 before the form's errors
     form = PageGenerateForm(formdata=_with_format(request.form))
-    if not form.validate():
-        first = next(iter(form.errors.values()))[0]
-        raise ValidationFailed(first, {k: v[0] for k, v in form.errors.items()})
+    form.raise_if_invalid()
     items = generation.generate_content(actor, form.content_type.data,
                                         {"campaign_id": campaign_id, **form.options()}, current_app.config)
     db.session.commit()
@@ -103,9 +102,10 @@ def generate(campaign_id: int):
 def variations(campaign_id: int, item_id: int):
     """A/B variations of a card; HTMX gets the new cards (placed after the original)."""
     actor = require_actor()
+    form = VariationOptionsForm()
+    form.raise_if_invalid()
     items = generation.generate_variations(
-        actor, {"content_id": item_id, "campaign_id": campaign_id, "count": request.form.get("count") or 2},
-        current_app.config)
+        actor, {**form.to_data(), "content_id": item_id, "campaign_id": campaign_id}, current_app.config)
     db.session.commit()
     message = f"Wrote {len(items)} variation{'s' if len(items) != 1 else ''} for A/B testing."
     if not is_htmx():
@@ -132,7 +132,9 @@ def regenerate(campaign_id: int, item_id: int):
 def approve(campaign_id: int, item_id: int):
     """Approve a card (or send it back to draft with status=draft)."""
     actor = require_actor()
-    status = "draft" if request.form.get("status") == "draft" else "approved"
+    form = ApproveForm()
+    form.raise_if_invalid()
+    status = form.to_data()["status"]
     item = content_service.update_content(actor, campaign_id, item_id, {"status": status})
     db.session.commit()
     if not is_htmx():

@@ -7,7 +7,7 @@ from flask_login import login_required, login_user
 
 from ..auth import require_actor
 from ..extensions import db
-from ..forms.accounts import PasswordForm, ProfileForm, TokenForm, apply_errors
+from ..forms.accounts import PasswordForm, ProfileForm, TokenForm
 from ..services import accounts, teams
 from ..services.errors import Conflict, ValidationFailed
 from . import is_htmx, render
@@ -60,7 +60,7 @@ def profile():
             accounts.update_profile(actor.user_id, name=form.name.data or "", email=form.email.data)
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
-            apply_errors(form, exc.fields)
+            form.apply_service_errors(exc.fields)
         else:
             db.session.commit()
             return _done("profile", "Profile saved.", "partials/settings/_profile.html", actor)
@@ -79,7 +79,7 @@ def password():
             user = accounts.change_password(actor.user_id, form.current_password.data, form.new_password.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_errors(form, exc.fields)
+            form.apply_service_errors(exc.fields)
         else:
             db.session.commit()
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -100,7 +100,7 @@ def create_token():
             token, secret = accounts.issue_token(actor, form.name.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_errors(form, exc.fields)
+            form.apply_service_errors(exc.fields)
         else:
             db.session.commit()
             # Never redirect here: the secret exists only in this response.

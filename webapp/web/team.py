@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..auth import current_actor, require_actor
 from ..extensions import db
-from ..forms.accounts import InviteForm, NewTeamForm, RoleForm, SwitchTeamForm, TeamForm, apply_errors
+from ..forms.accounts import InviteForm, NewTeamForm, RoleForm, SwitchTeamForm, TeamForm
 from ..services import audit, teams
 from ..services.access import require_role
 from ..services.errors import ServiceError, ValidationFailed
@@ -94,7 +94,7 @@ def update():
             teams.update_team(actor, {"name": form.name.data, "monthly_token_budget": form.monthly_token_budget.data})
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_errors(form, exc.fields)
+            form.apply_service_errors(exc.fields)
         else:
             db.session.commit()
             if is_htmx():
@@ -196,7 +196,7 @@ def create():
             team = teams.create_team(current_user.id, form.name.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_errors(form, exc.fields)
+            form.apply_service_errors(exc.fields)
         else:
             db.session.commit()
             flash(f"Team {team.name} created — you are its owner.", "success")

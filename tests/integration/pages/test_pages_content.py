@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from webapp.extensions import db
 from webapp.models import ContentItem
@@ -14,7 +15,7 @@ from .conftest import HOSTILE, HTMX, add_campaign, add_content, add_persona
 
 def test_campaign_page_groups_content_by_platform(app, client_of, owner_user):
     persona_id = add_persona(app, owner_user)
-    campaign_id = add_campaign(app, owner_user, persona_id=persona_id, budget="2500", currency="EUR",
+    campaign_id = add_campaign(app, owner_user, persona_id=persona_id, budget=Decimal("2500"), currency="EUR",
                                start_date=date(2026, 4, 1), keywords="alpha, beta")
     add_content(app, owner_user, campaign_id, body="Post one")
     add_content(app, owner_user, campaign_id, content_type="email", platform="email", subject_line="Big news",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+from decimal import Decimal
 
 from webapp.extensions import db
 from webapp.services import campaigns, content, personas
@@ -49,8 +50,8 @@ def test_viewer_empty_state_has_no_create_buttons(factory, login):
 
 def test_stats_chart_and_recent_lists(app, factory, login):
     user = factory.user()
-    seed(app, user, name="Alpha", status="active", budget="1000", currency="EUR")
-    seed(app, user, name="Beta", status="draft", budget="250", currency="USD")
+    seed(app, user, name="Alpha", status="active", budget=Decimal("1000"), currency="EUR")
+    seed(app, user, name="Beta", status="draft", budget=Decimal("250"), currency="USD")
     html = login(user).get("/").get_data(as_text=True)
     start = html.index('aria-label="Key numbers"')
     cards = html[start:html.index("</section>", start)]

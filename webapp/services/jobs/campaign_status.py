@@ -45,4 +45,4 @@ def refuse_status_change_while_generating(campaign: Campaign, new_status: str | 
     running = active_job_for_campaign(campaign.team_id, campaign.id)
     if running is not None:
         raise Conflict("Herald is generating content for this campaign; its status changes back when the job "
-                       "ends. Cancel the job or wait for it to finish first.", jobId=running.id)
+                       "ends. Cancel the job or wait for it to finish first.", job_id=running.id)

@@ -56,7 +56,7 @@ def _refuse_if_generating(campaign: Campaign) -> None:
     running = active_job_for_campaign(campaign.team_id, campaign.id)
     if running is not None:
         raise Conflict("This campaign is already being generated; wait for that job or cancel it.",
-                       jobId=running.id)
+                       job_id=running.id)
 
 
 def new_job(actor: Actor, campaign: Campaign, kind: str, pieces: list[dict], params: dict) -> Job:
@@ -79,8 +79,10 @@ def _check_budget(team_id: int) -> None:
     usage.check_budget(team_id, current_app.config)
 
 
-def start_campaign_generation(actor: Actor, campaign_id) -> Job:
-    """Queue the whole campaign (its planned pieces) as one job and mark the campaign generating.
+def start_campaign_generation(actor: Actor, campaign_id, *, pairs: list[tuple[str, str]] | None = None,
+                              persona_id: int | None = None, tone: str | None = None) -> Job:
+    """Queue the whole campaign (its planned pieces, or the batch's `pairs` with an optional persona
+    and tone for each) as one job and mark the campaign generating.
 
     Raises NotFound (not the team's), Forbidden (viewer), Conflict with job_id (one is already
     queued or running), ValidationFailed (nothing to write), BudgetExceeded. Flushes; the caller
@@ -90,20 +92,30 @@ def start_campaign_generation(actor: Actor, campaign_id) -> Job:
 
     campaign = _locked_campaign(actor, campaign_id)
     _refuse_if_generating(campaign)
-    pairs = campaigns.planned_pieces(campaign)
+    pairs = campaigns.planned_pieces(campaign) if pairs is None else pairs
     if not pairs:
         raise ValidationFailed("This campaign has nothing to generate: choose content types and platforms.",
                                {"generation_settings": "Choose at least one content type and platform."})
     _check_budget(actor.team_id)
-    job = new_job(actor, campaign, KIND_CAMPAIGN, step_keys(pairs), {"previous_status": campaign.status})
+    overrides = {k: v for k, v in {"persona_id": persona_id, "tone": tone}.items() if v is not None}
+    pieces = [{**piece, **overrides} for piece in step_keys(pairs)]
+    job = new_job(actor, campaign, KIND_CAMPAIGN, pieces, {"previous_status": campaign.status})
     mark_generating(campaign)
     return job
 
 
 def start_batch_job(actor: Actor, data: dict) -> Job:
     """The asynchronous form of generation.batch_generate (POST /api/content/batch-generate with
-    "async": true): queue the campaign's generation as a job."""
-    return start_campaign_generation(actor, data.get("campaign_id"))
+    "async": true): queue the same pieces, persona and tone the synchronous batch would write."""
+    require_role(actor, "editor")
+    from .. import generation, personas
+
+    campaign, pairs = generation.batch_pieces(actor, data)
+    persona_id = data.get("persona_id")
+    if persona_id is not None:  # NotFound or an archived persona now, not in the worker
+        persona_id = personas.refuse_if_archived(personas.get_persona(actor, persona_id)).id
+    return start_campaign_generation(actor, campaign.id, pairs=pairs, persona_id=persona_id,
+                                     tone=data.get("tone"))
 
 
 def start_single_generation(actor: Actor, campaign_id, content_type: str, platform: str, *,
@@ -133,7 +145,7 @@ def start_single_generation(actor: Actor, campaign_id, content_type: str, platfo
         except ValidationFailed as exc:
             errors.update(exc.fields)
     if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed.for_fields(errors)
     _refuse_if_generating(campaign)
     _check_budget(actor.team_id)
     pieces = [{"content_type": content_type, "platform": platform, "step_key": f"{content_type}:{platform}",
@@ -147,7 +159,7 @@ def cancel_job(actor: Actor, queue: str, job_id: str) -> Job:
     require_role(actor, "editor")
     job = get_job(actor, queue, job_id)
     if job.status in TERMINAL_STATUSES:
-        raise Conflict(f"This job has already {job.status}.", jobId=job.id)
+        raise Conflict(f"This job has already {job.status}.", job_id=job.id)
     if job.status == "queued":
         done = db.session.execute(update(Job).where(Job.id == job.id, Job.status == "queued").values(
             status="cancelled", cancel_requested=True, finished_at=utcnow(), message="Cancelled before it started.",

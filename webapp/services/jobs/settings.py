@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...models.jobs import ACTIVE_JOB_STATUSES, JOB_STATUSES, QUEUES
+from ..field_limits import TONE
 
 CONTENT_QUEUE = "content-generation"
 KIND_CAMPAIGN = "campaign"
 KIND_SINGLE = "single"
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
-MAX_TONE = 60
+MAX_TONE = TONE.max
 
 __all__ = ["ACTIVE_JOB_STATUSES", "CONTENT_QUEUE", "JOB_STATUSES", "JobSettings", "KIND_CAMPAIGN", "KIND_SINGLE",
            "MAX_TONE", "QUEUES", "TERMINAL_STATUSES"]
