@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
-from . import audit, teams
+from . import audit, identity, teams
 from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .passwords import hash_password, password_problem, verify_password
@@ -67,15 +67,13 @@ _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str]:
     """Create a named token for `user` in `team_id`; returns the row and the secret (shown once)."""
-    from ..auth import hash_token
-
     name = (name or "").strip()
     if not name or len(name) > 80:
         problem = "Give the token a name of 1–80 characters."
         raise ValidationFailed(problem, {"name": problem})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, team_id=team_id, name=name, token_hash=hash_token(secret),
+        user_id=user.id, team_id=team_id, name=name, token_hash=identity.hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6], session_epoch=user.session_epoch,
     )
     db.session.add(token)
