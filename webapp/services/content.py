@@ -75,6 +75,14 @@ def create_content(actor: Actor, campaign_id, data: dict) -> ContentItem:
     return item
 
 
+def edit_content(actor: Actor, campaign_id, item_id, data: dict) -> ContentItem:
+    """The card editor's save: only the fields the piece's format shows change, so an edit never
+    blanks what a writer stored in a field the editor does not show."""
+    item = get_content(actor, campaign_id, item_id)
+    fields = content_fields(item.content_type, item.platform)
+    return update_content(actor, campaign_id, item_id, {k: v for k, v in data.items() if k in fields})
+
+
 def update_content(actor: Actor, campaign_id, item_id, data: dict) -> ContentItem:
     """Change only the keys present; re-checks platform limits and re-scores the item. Approving
     needs a piece that passes its platform's hard limits."""

@@ -253,9 +253,7 @@ def content_edit(campaign_id: int, item_id: int):
         f.id = f"content-{item.id}-{f.name}"
     message = None
     if request.method == "POST":
-        fields = content_service.content_fields(item.content_type, item.platform)
-        saved, message = submit(form, lambda data: content_service.update_content(
-            actor, campaign_id, item_id, {k: v for k, v in data.items() if k in fields}))
+        saved, message = submit(form, lambda data: content_service.edit_content(actor, campaign_id, item_id, data))
         if saved is not None:
             if not is_htmx():
                 flash("Content saved.", "success")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ..services.content import content_fields
 from ..services.content_formats import format_pairs, limits_for, platform_name
 
 CONTENT_TYPE_LABELS = {"email": "Email", "social_post": "Social post", "ad_copy": "Ad"}
@@ -122,18 +123,6 @@ def content_limits(content_type: str, platform: str) -> dict[str, int | None]:
         "hashtags": get("hashtags_max"),
         "body_label": getattr(limits, "body_label", "body") or "body",
     }
-
-
-def content_fields(content_type: str, platform: str) -> tuple[str, ...]:
-    """The fields a person edits for this format, in reading order (the card and the editor agree).
-    Fields a format does not use are left out, so editing never blanks what a writer stored there."""
-    if content_type == "email":
-        return ("subject_line", "preheader", "body", "call_to_action", "visual_url", "status")
-    if content_type == "ad_copy" and platform == "google_ads":
-        return ("headlines", "descriptions", "call_to_action", "status")
-    if content_type == "ad_copy":
-        return ("body", "headlines", "descriptions", "call_to_action", "visual_url", "status")
-    return ("body", "hashtags", "call_to_action", "visual_url", "status")
 
 
 def char_count(text: str | None) -> int:
