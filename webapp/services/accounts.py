@@ -12,6 +12,7 @@ from ..models import ApiToken, Membership, Team, User
 from . import audit, identity, teams
 from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from .field_limits import ACCOUNT
 from .passwords import hash_password, password_problem, verify_password
 
 TOKEN_PREFIX = "hrld_"
@@ -35,9 +36,9 @@ def register_user(email: str, password: str, *, name: str = "", team_name: str |
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problem = "An account with this email already exists. Log in instead?"
         raise Conflict(problem, {"email": problem})
-    name = (name or "").strip()[:120]
+    name = (name or "").strip()[:ACCOUNT["user_name"].max]
     user = User(email=email, name=name, password_hash=hash_password(password))
-    team = Team(name=(team_name or f"{name or email.split('@')[0]}'s team").strip()[:120])
+    team = Team(name=(team_name or f"{name or email.split('@')[0]}'s team").strip()[:ACCOUNT["team_name"].max])
     db.session.add_all([user, team])
     db.session.flush()
     db.session.add(Membership(user_id=user.id, team_id=team.id, role="owner"))
@@ -68,8 +69,8 @@ _DUMMY_HASH = hash_password(secrets.token_hex(16))
 def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str]:
     """Create a named token for `user` in `team_id`; returns the row and the secret (shown once)."""
     name = (name or "").strip()
-    if not name or len(name) > 80:
-        problem = "Give the token a name of 1–80 characters."
+    if not name or len(name) > ACCOUNT["token_name"].max:
+        problem = f"Give the token a name of 1–{ACCOUNT['token_name'].max} characters."
         raise ValidationFailed(problem, {"name": problem})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -151,8 +152,9 @@ def update_profile(user_id: int, *, name: str, email: str) -> User:
     user = get_user(user_id)
     email = normalize_email(email)
     name = (name or "").strip()
-    if len(name) > 120:
-        raise ValidationFailed("Use at most 120 characters.", {"name": "Use at most 120 characters."})
+    if len(name) > ACCOUNT["user_name"].max:
+        problem = f"Use at most {ACCOUNT['user_name'].max} characters."
+        raise ValidationFailed(problem, {"name": problem})
     if email != user.email:
         taken = db.session.scalar(select(func.count()).select_from(User).where(User.email == email, User.id != user.id))
         if taken:

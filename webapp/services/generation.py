@@ -27,10 +27,11 @@ from ..models import CONTENT_TYPES, Campaign, ContentItem, Persona
 from . import usage
 from .access import Actor, get_scoped, require_role
 from .errors import BudgetExceeded, NotFound, ServiceError, ServiceUnavailable, ValidationFailed
+from .field_limits import CONTENT
 from .personas import refuse_if_archived
 
 PIECE_FIELDS = ("subject_line", "preheader", "headlines", "descriptions", "body", "call_to_action", "hashtags")
-_STRING_COLUMNS = {"subject_line": 255, "preheader": 255, "call_to_action": 255}
+_STRING_COLUMNS = {key: CONTENT[key].max for key in ("subject_line", "preheader", "call_to_action")}
 
 # --- writers ------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from ..models import ROLES, Invite, Membership, Team, User
 from . import audit
 from .access import Actor, require_role, row_id
 from .errors import Conflict, NotFound, ValidationFailed
+from .field_limits import ACCOUNT
 
 INVITE_DAYS = 7
 MAX_TOKEN_BUDGET = 10**12
@@ -40,8 +41,8 @@ def _role(role) -> str:
 
 def _team_name(name) -> str:
     name = (name if isinstance(name, str) else "").strip()
-    if not name or len(name) > 120:
-        problem = "Give the team a name of 1–120 characters."
+    if not name or len(name) > ACCOUNT["team_name"].max:
+        problem = f"Give the team a name of 1–{ACCOUNT['team_name'].max} characters."
         raise ValidationFailed(problem, {"name": problem})
     return name
 
