@@ -12,18 +12,9 @@ from ..auth import require_actor
 from ..extensions import db
 from ..forms.campaigns import CampaignForm
 from ..forms.content import ABTestForm, ContentItemForm
-from ..services import campaigns, content, stats
+from ..services import campaigns, choices, content, stats
 from ..services.access import MAX_ROW_ID
 from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
-from ..services.choices import (
-    AB_TEST_STATUSES,
-    AB_TEST_TYPES,
-    CAMPAIGN_STATUSES,
-    CONTENT_STATUSES,
-    CONTENT_TYPES,
-    OBJECTIVES,
-    PLATFORMS,
-)
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from ..services.field_limits import AB_TEST, CAMPAIGN, CONTENT, CONTENT_LISTS
@@ -47,8 +38,8 @@ def _list_of(rule) -> dict:
 _SETTINGS = {
     "type": "object",
     "properties": {
-        "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(CONTENT_TYPES)}},
-        "platforms": {"type": "array", "items": {"type": "string", "enum": list(PLATFORMS)},
+        "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(choices.CONTENT_TYPES)}},
+        "platforms": {"type": "array", "items": {"type": "string", "enum": list(choices.PLATFORMS)},
                       "description": "Each must fit one of the content types (email→email; social_post→linkedin, "
                                      "twitter, facebook, instagram; ad_copy→google_ads, meta_ads, linkedin, facebook, "
                                      "instagram, twitter)."},
@@ -62,8 +53,8 @@ _CAMPAIGN_FIELDS = {
                   "description": "One of the team's (unarchived) personas."},
     "name": {"type": "string", "minLength": 1, "maxLength": CAMPAIGN["name"].max},
     "description": {"type": "string", "maxLength": CAMPAIGN["description"].max},
-    "objective": {"type": "string", "enum": list(OBJECTIVES)},
-    "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES),
+    "objective": {"type": "string", "enum": list(choices.OBJECTIVES)},
+    "status": {"type": "string", "enum": list(choices.CAMPAIGN_STATUSES),
                "description": "Changes follow the allowed transitions (no completed → draft); generating and failed "
                               "are set by Herald."},
     "budget": {"type": "number", "minimum": 0, "maximum": 1e12, "multipleOf": 0.01},
@@ -91,14 +82,14 @@ _VISUAL_BRIEF = {
     "properties": {"description": {"type": "string"}, "altText": {"type": "string"}, "aspectRatio": {"type": "string"}},
 }
 _CONTENT_FIELDS = {
-    "contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
-    "platform": {"type": "string", "enum": list(PLATFORMS), "description": "Must fit the content type."},
+    "contentType": {"type": "string", "enum": list(choices.CONTENT_TYPES)},
+    "platform": {"type": "string", "enum": list(choices.PLATFORMS), "description": "Must fit the content type."},
     **{camel(key): {"type": "string", "maxLength": rule.max} for key, rule in CONTENT.items()},
     **{camel(key): _list_of(rule) for key, rule in CONTENT_LISTS.items()},
     "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max,
                   "description": "http(s) URL or an uploaded asset's path."},
     "visualBrief": _VISUAL_BRIEF,
-    "status": {"type": "string", "enum": list(CONTENT_STATUSES)},
+    "status": {"type": "string", "enum": list(choices.CONTENT_STATUSES)},
     "variantGroup": {"type": ["string", "null"], "maxLength": CONTENT["variant_group"].max},
 }
 _RESULTS = {
@@ -110,8 +101,8 @@ _RESULTS = {
 _AB_NAME = {"type": "string", "minLength": 1, "maxLength": AB_TEST["name"].max}
 _AB_FIELDS = {
     "name": _AB_NAME,
-    "testType": {"type": "string", "enum": list(AB_TEST_TYPES)},
-    "status": {"type": "string", "enum": list(AB_TEST_STATUSES)},
+    "testType": {"type": "string", "enum": list(choices.AB_TEST_TYPES)},
+    "status": {"type": "string", "enum": list(choices.AB_TEST_STATUSES)},
     "variantAId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                    "description": "A content item of the same campaign."},
     "variantBId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
@@ -248,8 +239,8 @@ SCHEMAS: dict = {
 STATS_MAPS = frozenset({"by_status", "by_objective", "content_by_type", "content_by_platform", "budget_by_currency"})
 LIST_QUERY = {
     "q": "Search name, description and keywords.",
-    "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES), "description": "Filter by status."},
-    "objective": {"type": "string", "enum": list(OBJECTIVES), "description": "Filter by objective."},
+    "status": {"type": "string", "enum": list(choices.CAMPAIGN_STATUSES), "description": "Filter by status."},
+    "objective": {"type": "string", "enum": list(choices.OBJECTIVES), "description": "Filter by objective."},
     "personaId": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
                   "description": "Filter: campaigns targeting this persona."},
     "sort": {"type": "string", "enum": list(SORT_CHOICES), "description": "Sort order (default -updated_at)."},
