@@ -27,8 +27,8 @@ from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from . import bp
+from .body import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
 from .openapi import nullable_text, operation
-from .personas import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
 from .wire import camel, to_wire
 
 # --- schemas ----------------------------------------------------------------------------------

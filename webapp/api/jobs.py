@@ -11,8 +11,8 @@ from ..services import jobs
 from ..services.errors import ValidationFailed
 from ..services.pagination import BadQuery
 from . import bp
+from .body import json_object
 from .openapi import operation
-from .personas import json_object
 from .wire import to_wire
 
 _DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
