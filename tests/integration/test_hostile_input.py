@@ -247,3 +247,16 @@ def test_a_chunked_form_post_over_the_limit_is_a_413_page(world, server):
     body = b"email=a%40b.co&password=" + b"x" * limit
     status, content_type, _ = _chunked(server, "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 413 and content_type.startswith("text/html")
+
+
+def test_a_budget_the_column_cannot_hold_is_a_field_error(world):
+    # budget is NUMERIC(14, 2): 1e12 passed the old check and PostgreSQL answered 500.
+    before = _snapshot(world.app)
+    for budget in (10**12, 1e12, 1000000000000.01):
+        r = world.api.post("/api/campaigns", json={"name": "Rich", "budget": budget})
+        assert "budget" in _error(r, 422, str(budget))["fields"]
+    assert _snapshot(world.app) == before
+    r = world.api.post("/api/campaigns", json={"name": "Richest", "budget": 999999999999.99})
+    assert r.status_code == 201 and r.get_json()["budget"] == 999999999999.99, r.get_json()
+    world.api.delete(f"/api/campaigns/{r.get_json()['id']}")
+    assert world.doc["components"]["schemas"]["CampaignInput"]["properties"]["budget"]["maximum"] == 999999999999.99

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..services import campaigns, content, stats
 from ..services.access import MAX_ROW_ID
-from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
+from ..services.campaigns import MANUAL_STATUSES, MAX_BUDGET, SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from . import bp
@@ -60,7 +60,7 @@ _CAMPAIGN_FIELDS = {
     "status": {"type": "string", "enum": list(CAMPAIGN_STATUSES),
                "description": "Changes follow the allowed transitions (no completed → draft); generating and failed "
                               "are set by Herald."},
-    "budget": {"type": "number", "minimum": 0, "maximum": 1e12, "multipleOf": 0.01},
+    "budget": {"type": "number", "minimum": 0, "maximum": float(MAX_BUDGET), "multipleOf": 0.01},
     "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
     "startDate": _DATE,
     "endDate": {**_DATE, "description": "On or after startDate."},

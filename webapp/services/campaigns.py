@@ -37,7 +37,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 SYSTEM_STATUSES = frozenset({"generating", "failed"})
 MANUAL_STATUSES = tuple(s for s in CAMPAIGN_STATUSES if s not in SYSTEM_STATUSES)
 
-MAX_BUDGET = Decimal("1000000000000")  # 1e12; the column holds 14 digits with 2 decimals
+MAX_BUDGET = Decimal("999999999999.99")  # the column holds 14 digits with 2 decimals: 1e12 does not fit
 TEXT_LIMITS: dict[str, tuple[int, str]] = {
     "name": (120, "Name"),
     "description": (5000, "Description"),
@@ -200,7 +200,7 @@ def check_campaign(data: dict) -> dict[str, str]:
     if budget is None or budget < 0:
         errors["budget"] = "Budget cannot be negative."
     elif budget > MAX_BUDGET:
-        errors["budget"] = "Budget must be at most 1,000,000,000,000."
+        errors["budget"] = "Budget must be less than 1,000,000,000,000."
     elif budget != budget.quantize(Decimal("0.01")):
         errors["budget"] = "Budget can have at most two decimal places."
     if not is_currency(data.get("currency")):
