@@ -260,3 +260,24 @@ def test_a_budget_the_column_cannot_hold_is_a_field_error(world):
     assert r.status_code == 201 and r.get_json()["budget"] == 999999999999.99, r.get_json()
     world.api.delete(f"/api/campaigns/{r.get_json()['id']}")
     assert world.doc["components"]["schemas"]["CampaignInput"]["properties"]["budget"]["maximum"] == 999999999999.99
+
+
+def test_the_document_declares_what_the_edge_answers(world):
+    # Every operation may meet a NUL query parameter (400) and the API's rate limit (429); every body a
+    # 413 and a 422; request text says it holds no NUL, so generated valid data is really valid.
+    doc = world.doc
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert {"400", "429"} <= set(op["responses"]), f"{method} {path}"
+            if "requestBody" in op:
+                assert {"413", "422"} <= set(op["responses"]), f"{method} {path}"
+            for param in op["parameters"]:
+                if param["in"] == "query" and param["schema"].get("type") == "string" and "enum" not in param["schema"]:
+                    assert param["schema"]["pattern"] == "^[^\\u0000]*$", (path, param)
+    name = doc["components"]["schemas"]["PersonaInput"]["properties"]["name"]
+    assert name["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in doc["components"]["schemas"]["Persona"]["properties"]["name"]  # answers stay as they were
+    assert "pattern" not in doc["components"]["schemas"]["LoginBody"]["properties"]["email"]  # formats are left alone
+    assert doc["paths"]["/api/jobs/user/recent"]["get"]["parameters"][0]["schema"]["type"] == "integer"
+    r = world.api.get("/api/auth/me?x=%00")
+    assert r.status_code == 400 and "400" in doc["paths"]["/api/auth/me"]["get"]["responses"]

@@ -103,7 +103,8 @@ def queues_status():
 
 @bp.get("/jobs/user/recent")
 @operation("Your recent jobs in this team, newest first", tag="jobs", response="JobList",
-           query={"limit": "1..100, default 20."}, errors=(400,))
+           query={"limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "1..100, default 20."}},
+           errors=(400,))
 def recent_jobs():
     """The caller's own jobs."""
     actor = require_actor()

@@ -61,10 +61,48 @@ def _schema_ref(schema):
     return schema
 
 
+# No text Herald takes may hold NUL or a lone surrogate (PostgreSQL cannot store NUL; a surrogate is
+# no character): a body holding one is a 422 naming the field, a query parameter a 400.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def storable_text(schema):
+    """A copy of `schema` in which every free-text string (no enum, format or pattern) is patterned NO_NUL."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    if isinstance(schema.get("properties"), dict):
+        out["properties"] = {name: storable_text(sub) for name, sub in schema["properties"].items()}
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            out[key] = storable_text(schema[key])
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            out[key] = [storable_text(sub) for sub in schema[key]]
+    kinds = schema.get("type")
+    is_text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
+    if is_text and not {"enum", "format", "pattern", "const"} & set(schema):
+        out["pattern"] = NO_NUL
+    return out
+
+
+def _request_schemas(schemas: dict, names: set[str]) -> None:
+    """Pattern the components request bodies use, and those they refer to, with storable_text."""
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        schemas[name] = storable_text(schemas[name])
+        todo += re.findall(r"#/components/schemas/([A-Za-z0-9_]+)", repr(schemas[name]))
+
+
 def _query_param(name: str, spec: str | dict) -> dict:
     if isinstance(spec, str):
-        return {"name": name, "in": "query", "required": False, "description": spec, "schema": {"type": "string"}}
-    schema = {k: v for k, v in spec.items() if k != "description"}
+        return {"name": name, "in": "query", "required": False, "description": spec,
+                "schema": {"type": "string", "pattern": NO_NUL}}
+    schema = storable_text({k: v for k, v in spec.items() if k != "description"})
     return {"name": name, "in": "query", "required": False, "description": spec.get("description", ""),
             "schema": schema}
 
@@ -94,6 +132,7 @@ def build_document(app: Flask) -> dict:
         schemas.update(getattr(module, "SCHEMAS", {}))
 
     paths: dict[str, dict] = {}
+    body_names: set[str] = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
             continue
@@ -113,9 +152,11 @@ def build_document(app: Flask) -> dict:
                 str(code): _success(op["summary"], schema, code)
                 for code, schema in sorted({op["status"]: op["response"], **op["also"]}.items())
             }
-            codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
+            # Any operation: 400 for a query parameter that cannot be stored (NUL) or is malformed, and
+            # 429 from the API's rate limit; 401 unless public.
+            codes = set(op["errors"]) | {400, 429} | (set() if op["public"] else {401})
             if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
-                codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one
+                codes |= {400, 413, 422}  # malformed, oversized, or holding text that cannot be stored
             for code in sorted(codes):
                 responses[str(code)] = {
                     "description": "Error",
@@ -128,15 +169,24 @@ def build_document(app: Flask) -> dict:
             if op["public"]:
                 entry["security"] = []
             if op["body"] is not None and method in ("POST", "PUT", "PATCH"):
+                body = op["body"] if isinstance(op["body"], str) else None
+                if body:
+                    body_names.add(body.removesuffix("[]"))
                 entry["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": _schema_ref(op["body"])}},
+                    "content": {"application/json": {"schema": _schema_ref(op["body"]) if body
+                                                     else storable_text(op["body"])}},
                 }
             paths.setdefault(path, {})[method.lower()] = entry
+    _request_schemas(schemas, body_names)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Herald API", "version": "1.0.0",
-                 "description": "Herald's JSON API. Field names are camelCase; errors share one shape."},
+                 "description": "Herald's JSON API. Field names are camelCase; errors share one shape. No text "
+                                "may hold NUL (\\u0000) or a lone surrogate: in a body (any key, known or not) "
+                                "that is a 422 naming the top-level field, in a query parameter a 400. JSON "
+                                "nested deeper than 64 levels is a 400; a body over the size limit, chunked "
+                                "or not, a 413."},
         "servers": [{"url": "/"}],
         "components": {
             "schemas": schemas,
