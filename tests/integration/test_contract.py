@@ -10,7 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 import schemathesis
-from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
+from schemathesis.checks import (
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import ApiClient, Factory, base_config, make_app
@@ -22,11 +27,13 @@ SEED = 20261201
 # Examples per operation and phase. Raise it locally (HERALD_CONTRACT_EXAMPLES=200) for a deeper probe.
 MAX_EXAMPLES = int(os.environ.get("HERALD_CONTRACT_EXAMPLES", "25"))
 
-def _config() -> SchemathesisConfig:
+def _config(mode: str = "all") -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": SEED,
         "cache": {"enabled": False},  # no state kept between runs: the seed alone decides the cases
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
+        # Unknown query parameters are ignored, as the document allows: none are invented.
+        "generation": {"mode": mode, "max-examples": MAX_EXAMPLES, "database": "none",
+                       "allow-extra-parameters": False},
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
                    "stateful": {"enabled": False}},
         "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
@@ -71,7 +78,8 @@ def _document() -> dict:
     return app.test_client().get("/api/openapi.json").get_json()
 
 
-schema = schemathesis.openapi.from_dict(_document(), config=_config())
+DOCUMENT = _document()
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=_config())
 
 
 def _token_is_live(world) -> bool:
@@ -84,14 +92,82 @@ def _token_is_live(world) -> bool:
         return token is not None and token.revoked_at is None
 
 
-@schema.parametrize()
-def test_every_operation_keeps_the_contract(case, owner_app):
+def _call(case, owner_app, checks):
     response = case.call_and_validate(app=owner_app.app, headers={"Authorization": f"Bearer {owner_app.token}"},
-                                      checks=CHECKS)
+                                      checks=checks)
     if case.method.upper() == "DELETE" and case.path == "/api/auth/tokens/{token_id}" and response.status_code == 204:
         # The generated id may be the test's own token: keep calling as the owner, with a new one.
         if not _token_is_live(owner_app):
             owner_app.token = owner_app.factory.token(owner_app.user, name="contract")
+    return response
+
+
+@schema.parametrize()
+def test_every_operation_keeps_the_contract(case, owner_app):
+    _call(case, owner_app, CHECKS)
+
+
+# --- data the document forbids is refused ------------------------------------------------------------
+# Known and named: writes that still accept a value the document forbids, because the forms read null
+# (and "" for a date) as "not sent". The one form base (issue 9 §1) settles each: refuse the value, or
+# the document allows it. Only these operations sit out the run below, each with the exact request
+# that shows the gap; test_known_contract_gaps_still_reproduce fails as soon as one is closed, so the
+# entry is dropped and the operation is checked again.
+PENDING_NEGATIVE: dict[str, tuple[str, str, dict]] = {
+    "api.create_campaign.post": ("POST", "/api/campaigns", {"name": "N", "status": None, "endDate": ""}),
+    "api.update_campaign.put": ("PUT", "/api/campaigns/{campaign_id}", {"status": None, "endDate": ""}),
+    "api.create_content.post": ("POST", "/api/campaigns/{campaign_id}/content",
+                                {"contentType": "email", "platform": "email", "subjectLine": "S", "status": None,
+                                 "hashtags": None}),
+    "api.update_content.put": ("PUT", "/api/campaigns/{campaign_id}/content/{item_id}",
+                               {"status": None, "hashtags": None}),
+    "api.batch_generate.post": ("POST", "/api/content/batch-generate", {"campaignId": "{campaign_id}",
+                                                                         "platforms": None}),
+    "api.generate_email.post": ("POST", "/api/content/generate-email", {"campaignId": "{campaign_id}",
+                                                                         "platform": None}),
+    "api.generate_social.post": ("POST", "/api/content/generate-social", {"campaignId": "{campaign_id}",
+                                                                           "platform": None}),
+    "api.generate_ad_copy.post": ("POST", "/api/content/generate-ad-copy", {"campaignId": "{campaign_id}",
+                                                                             "platform": None}),
+    "api.generate_variations.post": ("POST", "/api/content/generate-variations",
+                                     {"contentId": "{item_id}", "campaignId": None}),
+    "api.create_persona.post": ("POST", "/api/personas", {"name": "N", "preferredChannels": None}),
+    "api.update_persona.put": ("PUT", "/api/personas/{persona_id}", {"preferredChannels": None}),
+}
+negative = schemathesis.openapi.from_dict(DOCUMENT, config=_config("negative")).exclude(
+    operation_id=list(PENDING_NEGATIVE))
+
+
+@negative.parametrize()
+def test_data_the_document_forbids_is_refused(case, owner_app):
+    _call(case, owner_app, [not_a_server_error, negative_data_rejection])
+
+
+def _filled(value, ids: dict):
+    if isinstance(value, dict):
+        return {k: _filled(v, ids) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def test_known_contract_gaps_still_reproduce(owner_app):
+    from tests.conftest import ApiClient
+
+    ops = {op["operationId"] for ops in DOCUMENT["paths"].values() for op in ops.values()}
+    api = ApiClient(owner_app.app, owner_app.token)
+    # Rows of its own: the generated cases may have deleted the module's.
+    persona = api.post("/api/personas", json={"name": "Gap persona"}).get_json()
+    campaign = api.post("/api/campaigns", json={"name": "Gap campaign"}).get_json()
+    item = api.post(f"/api/campaigns/{campaign['id']}/content",
+                    json={"contentType": "email", "platform": "email", "subjectLine": "Gap"}).get_json()
+    ids = {"persona_id": persona["id"], "campaign_id": campaign["id"], "item_id": item["id"]}
+    for operation_id, (method, path, body) in PENDING_NEGATIVE.items():
+        assert operation_id in ops, f"{operation_id} is no operation any more: drop it from PENDING_NEGATIVE"
+        url = path.format(**ids)
+        r = api.open(method, url, json=_filled(body, ids))
+        assert r.status_code < 300, (
+            f"{method} {url} {body} is refused now ({r.status_code}): drop {operation_id} from PENDING_NEGATIVE")
 
 
 def test_public_operations_ignore_a_stale_token(owner_app):

@@ -103,8 +103,9 @@ def _query_param(name: str, spec: str | dict) -> dict:
         return {"name": name, "in": "query", "required": False, "description": spec,
                 "schema": {"type": "string", "pattern": NO_NUL}}
     schema = storable_text({k: v for k, v in spec.items() if k != "description"})
-    return {"name": name, "in": "query", "required": False, "description": spec.get("description", ""),
-            "schema": schema}
+    # Every list reads an empty value (`?page=&status=`, as an HTML form submits it) as not sent.
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+            "description": (spec.get("description", "") + " Empty: as if not sent.").strip(), "schema": schema}
 
 
 def _success(summary: str, schema, code: int) -> dict:
