@@ -281,3 +281,21 @@ def test_the_document_declares_what_the_edge_answers(world):
     assert doc["paths"]["/api/jobs/user/recent"]["get"]["parameters"][0]["schema"]["type"] == "integer"
     r = world.api.get("/api/auth/me?x=%00")
     assert r.status_code == 400 and "400" in doc["paths"]["/api/auth/me"]["get"]["responses"]
+
+
+def test_a_token_budget_the_column_cannot_hold_is_a_field_error(world):
+    # monthly_token_budget is INTEGER: 10**12 passed the check and PostgreSQL answered 500.
+    from tests.conftest import login_client
+    from webapp.models import User
+
+    with world.app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == "owner@example.com"))
+        db.session.expunge(owner)
+    browser = login_client(world.app, owner)
+    before = _snapshot(world.app)
+    for budget in ("2147483648", "1000000000000"):
+        r = browser.post("/team/settings", data={"name": "Team", "monthly_token_budget": budget})
+        assert r.status_code == 422, (budget, r.status_code)
+    assert _snapshot(world.app) == before
+    r = browser.post("/team/settings", data={"name": "Team", "monthly_token_budget": "2147483647"})
+    assert r.status_code == 302, r.status_code  # saved, back to the team page

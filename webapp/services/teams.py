@@ -16,7 +16,7 @@ from .access import Actor, require_role, row_id
 from .errors import Conflict, NotFound, ValidationFailed
 
 INVITE_DAYS = 7
-MAX_TOKEN_BUDGET = 10**12
+MAX_TOKEN_BUDGET = 2**31 - 1  # the column is INTEGER: PostgreSQL refuses more (SQLite does not)
 
 
 def _hash(secret: str) -> str:
