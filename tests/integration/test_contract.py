@@ -6,6 +6,8 @@ and quick; a new route is covered as soon as the document lists it."""
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -26,6 +28,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 SEED = 20261201
 # Examples per operation and phase. Raise it locally (HERALD_CONTRACT_EXAMPLES=200) for a deeper probe.
 MAX_EXAMPLES = int(os.environ.get("HERALD_CONTRACT_EXAMPLES", "25"))
+
 
 def _config(mode: str = "all") -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
@@ -63,18 +66,11 @@ def owner_app(tmp_path_factory):
         db.engine.dispose()
 
 
-def make_app_for_document():
-    import tempfile
-    from pathlib import Path
-
-    return create_app(base_config(Path(tempfile.mkdtemp(prefix="herald-contract-doc-"))))
-
-
 def _document() -> dict:
     # The document as GET /api/openapi.json serves it, read at collection time from an app of its own
     # (no database is touched: the document is built from the routes). Every case is then sent to the
     # module's app, which has the data.
-    app = make_app_for_document()
+    app = create_app(base_config(Path(tempfile.mkdtemp(prefix="herald-contract-doc-"))))
     return app.test_client().get("/api/openapi.json").get_json()
 
 
@@ -152,8 +148,6 @@ def _filled(value, ids: dict):
 
 
 def test_known_contract_gaps_still_reproduce(owner_app):
-    from tests.conftest import ApiClient
-
     ops = {op["operationId"] for ops in DOCUMENT["paths"].values() for op in ops.values()}
     api = ApiClient(owner_app.app, owner_app.token)
     # Rows of its own: the generated cases may have deleted the module's.
