@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from webapp.api.openapi import build_document, operation
+from webapp.api.openapi import NO_NUL, build_document, operation
 
 ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -72,16 +72,18 @@ def test_operations_from_metadata():
         "parameters": [
             path_param("thing_id", {"type": "integer", "minimum": 0}),
             {"name": "q", "in": "query", "required": False, "description": "Search text.",
-             "schema": {"type": "string"}},
-            {"name": "limit", "in": "query", "required": False, "description": "At most.",
-             "schema": {"type": "integer", "minimum": 1}},
+             "schema": {"type": "string", "pattern": NO_NUL}},
+            {"name": "limit", "in": "query", "required": False, "allowEmptyValue": True,
+             "description": "At most. Empty: as if not sent.", "schema": {"type": "integer", "minimum": 1}},
         ],
-        "responses": {"200": ok("Get a thing", ref("Thing")), "401": ERROR, "404": ERROR, "429": ERROR},
+        "responses": {"200": ok("Get a thing", ref("Thing")), "400": ERROR, "401": ERROR, "404": ERROR,
+                      "429": ERROR},
     }}
     assert paths["/api/things/{name}"] == {"delete": {
         "summary": "Delete a thing", "tags": ["things"], "operationId": "api.delete_thing.delete",
         "parameters": [path_param("name", {"type": "string"})],
-        "responses": {"204": {"description": "Delete a thing"}, "401": ERROR, "404": ERROR, "429": ERROR},
+        "responses": {"204": {"description": "Delete a thing"}, "400": ERROR, "401": ERROR, "404": ERROR,
+                      "429": ERROR},
     }}
 
 
@@ -92,8 +94,8 @@ def test_body_and_bad_body_answers_only_on_writes():
     queued = ok("List or add things", ref("JobReference"))
     get, post = things["get"], things["post"]
     assert list(get) == ["summary", "tags", "operationId", "parameters", "responses"]
-    assert get["responses"] == {"201": listed, "202": queued, "401": ERROR, "409": ERROR, "422": ERROR,
-                                "429": ERROR}
+    assert get["responses"] == {"201": listed, "202": queued, "400": ERROR, "401": ERROR, "409": ERROR,
+                                "422": ERROR, "429": ERROR}
     assert list(post) == ["summary", "tags", "operationId", "parameters", "responses", "requestBody"]
     assert list(post["responses"]) == ["201", "202", "400", "401", "409", "413", "422", "429"]
     assert post["requestBody"] == {"required": True, "content": {"application/json": {"schema": ref("ThingInput")}}}
@@ -105,7 +107,8 @@ def test_public_operations_have_no_security_and_no_auth_errors():
     assert list(read) == ["summary", "tags", "operationId", "parameters", "responses", "security"]
     assert read["security"] == [] and read["parameters"] == []
     assert read["responses"] == {
-        "200": ok("Public read", {"type": "object", "properties": {"ok": {"type": "boolean"}}}), "429": ERROR}
+        "200": ok("Public read", {"type": "object", "properties": {"ok": {"type": "boolean"}}}), "400": ERROR,
+        "429": ERROR}
     write = paths["/api/public/{rest}"]
     assert list(write) == ["patch", "put"]
     for method, entry in write.items():
@@ -113,7 +116,8 @@ def test_public_operations_have_no_security_and_no_auth_errors():
                                "requestBody"]
         assert entry["operationId"] == f"api.public_write.{method}"
         assert entry["parameters"] == [path_param("rest", {"type": "string"})]
-        assert entry["responses"] == {"200": {"description": "Public write"}, "400": ERROR, "413": ERROR}
+        assert entry["responses"] == {"200": {"description": "Public write"}, "400": ERROR, "413": ERROR,
+                                      "422": ERROR, "429": ERROR}
         assert entry["requestBody"]["content"]["application/json"]["schema"] == {"type": "object"}
 
 
@@ -121,8 +125,8 @@ def test_document_frame_and_shared_schemas():
     doc = build_document(mini_app())
     assert list(doc) == ["openapi", "info", "servers", "components", "security", "paths"]
     assert doc["openapi"] == "3.1.0" and doc["servers"] == [{"url": "/"}] and doc["security"] == [{"bearer": []}]
-    assert doc["info"] == {"title": "Herald API", "version": "1.0.0",
-                           "description": "Herald's JSON API. Field names are camelCase; errors share one shape."}
+    assert doc["info"]["title"] == "Herald API" and doc["info"]["version"] == "1.0.0"
+    assert "errors share one shape" in doc["info"]["description"] and "NUL" in doc["info"]["description"]
     assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
     schemas = doc["components"]["schemas"]
     assert list(schemas)[0] == "Error" and schemas["Error"]["properties"]["error"]["required"] == [

@@ -36,12 +36,19 @@ CSRF_FREE_ENDPOINTS: set[str] = set()
 def _api_guard():
     # Browser (cookie) calls to the API need the CSRF token like any form; Bearer calls do not,
     # since a cross-site page cannot set the Authorization header.
+    if _is_public():
+        return  # log in, register, the document: a stale token sent along changes nothing
     if bearer_token():
         current_actor()  # resolve now so a bad token is a 401 before any body parsing
     elif (request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in CSRF_FREE_ENDPOINTS
             and current_actor() is not None):
         # Only a logged-in browser has a session to forge; an anonymous write gets the view's 401.
         csrf.protect()
+
+
+def _is_public() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_openapi", {}).get("public"))
 
 
 @bp.before_request

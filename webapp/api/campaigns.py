@@ -14,13 +14,13 @@ from ..forms.campaigns import CampaignForm
 from ..forms.content import ABTestForm, ContentItemForm
 from ..services import campaigns, choices, content, stats
 from ..services.access import MAX_ROW_ID
-from ..services.campaigns import MANUAL_STATUSES, SETTINGS_FIELDS, SORT_CHOICES
+from ..services.campaigns import MANUAL_STATUSES, MAX_BUDGET, SETTINGS_FIELDS, SORT_CHOICES
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from ..services.field_limits import AB_TEST, CAMPAIGN, CONTENT, CONTENT_LISTS
 from . import bp
+from .body import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
 from .openapi import nullable_text, operation
-from .personas import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
 from .wire import camel, to_wire
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ _CAMPAIGN_FIELDS = {
     "status": {"type": "string", "enum": list(choices.CAMPAIGN_STATUSES),
                "description": "Changes follow the allowed transitions (no completed → draft); generating and failed "
                               "are set by Herald."},
-    "budget": {"type": "number", "minimum": 0, "maximum": 1e12, "multipleOf": 0.01},
+    "budget": {"type": "number", "minimum": 0, "maximum": float(MAX_BUDGET), "multipleOf": 0.01},
     "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
     "startDate": _DATE,
     "endDate": {**_DATE, "description": "On or after startDate."},

@@ -14,9 +14,9 @@ from ..services.field_limits import TONE
 from ..services.generation import AIError
 from ..services.usage import MAX_BATCH, MAX_COUNT
 from . import bp
+from .body import json_object
 from .errors import error_response
 from .openapi import operation
-from .personas import json_object
 from .wire import to_wire
 
 _ID = {"type": "integer", "minimum": 1}

@@ -12,8 +12,8 @@ from ..services.field_limits import TONE
 from ..services.jobs import JOB_STATUSES, QUEUES
 from ..services.pagination import BadQuery
 from . import bp
+from .body import json_object
 from .openapi import operation
-from .personas import json_object
 from .wire import to_wire
 
 _DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
@@ -104,7 +104,8 @@ def queues_status():
 
 @bp.get("/jobs/user/recent")
 @operation("Your recent jobs in this team, newest first", tag="jobs", response="JobList",
-           query={"limit": "1..100, default 20."}, errors=(400,))
+           query={"limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "1..100, default 20."}},
+           errors=(400,))
 def recent_jobs():
     """The caller's own jobs."""
     actor = require_actor()

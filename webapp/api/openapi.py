@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 
 from flask import Flask
 
 _RULE_ARG = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
 _RULE_ARG_TYPED = re.compile(r"<(?:([a-z]+):)?([a-zA-Z_]+)>")
-API_MODULES = ("auth", "personas", "campaigns", "content", "jobs", "meta")
 
 
 def operation(
@@ -61,12 +61,51 @@ def _schema_ref(schema):
     return schema
 
 
+# No text Herald takes may hold NUL or a lone surrogate (PostgreSQL cannot store NUL; a surrogate is
+# no character): a body holding one is a 422 naming the field, a query parameter a 400.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def storable_text(schema):
+    """A copy of `schema` in which every free-text string (no enum, format or pattern) is patterned NO_NUL."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    if isinstance(schema.get("properties"), dict):
+        out["properties"] = {name: storable_text(sub) for name, sub in schema["properties"].items()}
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            out[key] = storable_text(schema[key])
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            out[key] = [storable_text(sub) for sub in schema[key]]
+    kinds = schema.get("type")
+    is_text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
+    if is_text and not {"enum", "format", "pattern", "const"} & set(schema):
+        out["pattern"] = NO_NUL
+    return out
+
+
+def _request_schemas(schemas: dict, names: set[str]) -> None:
+    """Pattern the components request bodies use, and those they refer to, with storable_text."""
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        schemas[name] = storable_text(schemas[name])
+        todo += re.findall(r"#/components/schemas/([A-Za-z0-9_]+)", repr(schemas[name]))
+
+
 def _query_param(name: str, spec: str | dict) -> dict:
     if isinstance(spec, str):
-        return {"name": name, "in": "query", "required": False, "description": spec, "schema": {"type": "string"}}
-    schema = {k: v for k, v in spec.items() if k != "description"}
-    return {"name": name, "in": "query", "required": False, "description": spec.get("description", ""),
-            "schema": schema}
+        return {"name": name, "in": "query", "required": False, "description": spec,
+                "schema": {"type": "string", "pattern": NO_NUL}}
+    schema = storable_text({k: v for k, v in spec.items() if k != "description"})
+    # Every list reads an empty value (`?page=&status=`, as an HTML form submits it) as not sent.
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+            "description": (spec.get("description", "") + " Empty: as if not sent.").strip(), "schema": schema}
 
 
 def _success(summary: str, schema, code: int) -> dict:
@@ -87,15 +126,16 @@ def _error_schema() -> dict:
 
 
 def _collect_schemas(app: Flask) -> dict:
-    import importlib
+    # Imported when the document is built: these modules import this one for @operation.
+    from . import auth, campaigns, content, jobs, meta, personas
 
     schemas = {"Error": _error_schema()}
-    # Every module that defines an API view contributes its SCHEMAS (modules added later included).
-    modules = {f"webapp.api.{name}" for name in API_MODULES}
-    modules |= {view.__module__ for endpoint, view in app.view_functions.items() if endpoint.startswith("api.")}
+    # Every API module contributes its SCHEMAS, and so does any other module that defines an API view.
+    modules = {m.__name__: m for m in (auth, campaigns, content, jobs, meta, personas)}
+    modules |= {view.__module__: sys.modules[view.__module__]
+                for endpoint, view in app.view_functions.items() if endpoint.startswith("api.")}
     for name in sorted(modules):
-        module = importlib.import_module(name)
-        schemas.update(getattr(module, "SCHEMAS", {}))
+        schemas.update(getattr(modules[name], "SCHEMAS", {}))
     return schemas
 
 
@@ -123,9 +163,11 @@ def _parameters(rule, op: dict) -> list[dict]:
 
 
 def _error_codes(op: dict, method: str) -> set[int]:
-    codes = set(op["errors"]) | ({401, 429} if not op["public"] else set())
+    # Any operation: 400 for a query parameter that cannot be stored (NUL) or is malformed, and 429 from
+    # the API's rate limit; 401 unless public.
+    codes = set(op["errors"]) | {400, 429} | (set() if op["public"] else {401})
     if _takes_body(op, method):
-        codes |= {400, 413}  # malformed or oversized bodies, on every write that takes one
+        codes |= {400, 413, 422}  # malformed, oversized, or holding text that cannot be stored
     return codes
 
 
@@ -150,9 +192,11 @@ def _operation_entry(rule, op: dict, method: str) -> dict:
     if op["public"]:
         entry["security"] = []
     if _takes_body(op, method):
+        body = op["body"]
         entry["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _schema_ref(op["body"])}},
+            "content": {"application/json": {"schema": _schema_ref(body) if isinstance(body, str)
+                                             else storable_text(body)}},
         }
     return entry
 
@@ -166,14 +210,25 @@ def _paths(app: Flask) -> dict[str, dict]:
     return dict(sorted(paths.items()))
 
 
+def _body_schema_names(app: Flask) -> set[str]:
+    """The component schemas that request bodies name (their text gets the NO_NUL pattern)."""
+    return {op["body"].removesuffix("[]") for _, op in _documented_rules(app) if isinstance(op["body"], str)}
+
+
 def build_document(app: Flask) -> dict:
+    schemas = _collect_schemas(app)
+    _request_schemas(schemas, _body_schema_names(app))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Herald API", "version": "1.0.0",
-                 "description": "Herald's JSON API. Field names are camelCase; errors share one shape."},
+                 "description": "Herald's JSON API. Field names are camelCase; errors share one shape. No text "
+                                "may hold NUL (\\u0000) or a lone surrogate: in a body (any key, known or not) "
+                                "that is a 422 naming the top-level field, in a query parameter a 400. JSON "
+                                "nested deeper than 64 levels is a 400; a body over the size limit, chunked "
+                                "or not, a 413."},
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": _collect_schemas(app),
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

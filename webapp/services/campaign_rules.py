@@ -23,7 +23,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 SYSTEM_STATUSES = frozenset({"generating", "failed"})
 MANUAL_STATUSES = tuple(s for s in CAMPAIGN_STATUSES if s not in SYSTEM_STATUSES)
 
-MAX_BUDGET = Decimal("1000000000000")  # 1e12; the column holds 14 digits with 2 decimals
+MAX_BUDGET = Decimal("999999999999.99")  # the column holds 14 digits with 2 decimals: 1e12 does not fit
 FIELDS = (
     "persona_id", "name", "description", "objective", "status", "budget", "currency", "start_date",
     "end_date", "tone", "keywords", "content_types", "platforms", "creativity_level", "include_visuals",
@@ -85,7 +85,7 @@ def budget_problem(budget: Decimal | None) -> str | None:
     if budget < 0:
         return "Budget cannot be negative."
     if budget > MAX_BUDGET:
-        return "Budget must be at most 1,000,000,000,000."
+        return "Budget must be less than 1,000,000,000,000."
     if budget != budget.quantize(Decimal("0.01")):
         return "Budget can have at most two decimal places."
     return None

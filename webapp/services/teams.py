@@ -17,7 +17,7 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .field_limits import ACCOUNT
 
 INVITE_DAYS = 7
-MAX_TOKEN_BUDGET = 10**12
+MAX_TOKEN_BUDGET = 2**31 - 1  # the column is INTEGER: PostgreSQL refuses more (SQLite does not)
 
 
 def _hash(secret: str) -> str:
