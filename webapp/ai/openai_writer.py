@@ -18,10 +18,7 @@ from typing import NamedTuple
 import openai
 from openai import OpenAI
 
-try:  # the HTTP library under `openai` (httpx2 in openai >= 3, httpx before)
-    import httpx2 as _http
-except ImportError:  # pragma: no cover
-    import httpx as _http
+import httpx2 as _http  # the HTTP library under openai >= 3 (its timeouts and transport errors)
 
 from . import platforms, sse
 from .parsing import JsonTextStream, extract_json, parse_fields
