@@ -15,10 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+import httpx2 as _http  # the HTTP library under openai >= 3 (its timeouts and transport errors)
 import openai
 from openai import OpenAI
-
-import httpx2 as _http  # the HTTP library under openai >= 3 (its timeouts and transport errors)
 
 from . import platforms, sse
 from .parsing import JsonTextStream, extract_json, parse_fields
