@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ApiClient, Factory, base_config, make_app
+from tests.conftest import ApiClient, Factory, base_config, close_app, make_app
 from webapp import create_app
 from webapp.api.openapi import build_document
 from webapp.extensions import db
@@ -80,9 +80,7 @@ def world(tmp_path_factory):
            "test_id": test["id"], "token_id": tokens[0]["id"], "content_id": item_a["id"],
            "variant_a_id": item_a["id"], "variant_b_id": item_b["id"]}
     yield SimpleNamespace(app=app, api=api, ids=ids, factory=factory, user=user)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 def _url(world, path: str) -> str:

@@ -8,16 +8,6 @@ from tests.helpers.generation_setup import items_of, make_campaign, make_item, m
 
 
 @pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def api(api_client, factory, owner):
-    return api_client(factory.token(owner))
-
-
-@pytest.fixture
 def campaign_id(app, owner):
     return make_campaign(app, owner, make_persona(app, owner))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import base_config, make_app
+from tests.conftest import base_config
 from webapp import create_app
 from webapp.cli.demo_data import CAMPAIGNS, DEMO_EMAIL, PERSONAS
 from webapp.extensions import db
@@ -146,13 +146,9 @@ def test_seed_demo_before_migrations_says_what_to_do(tmp_path):
 # --- backup ---------------------------------------------------------------------------------------
 
 @pytest.fixture
-def sqlite_app(tmp_path):
+def sqlite_app(app_factory, tmp_path):
     """A SQLite app (backup is SQLite-only), whatever HERALD_TEST_DATABASE_URL says."""
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}")
 
 
 def test_backup_produces_a_readable_copy_with_the_data(sqlite_app, tmp_path):
