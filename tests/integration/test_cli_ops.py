@@ -76,9 +76,7 @@ def test_seed_demo_creates_a_living_team(app, runner):
         assert all(User.email != "" for _ in [0]) and user.email == DEMO_EMAIL
 
 
-def test_seed_demo_scores_content_when_scoring_exists(app, runner):
-    pytest.importorskip("webapp.ai.scoring")
-    pytest.importorskip("webapp.services.generation")
+def test_seed_demo_scores_content(app, runner):
     from webapp.models import ContentItem
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
