@@ -120,8 +120,30 @@ class _Schema:
             db.create_all()
             self._postgres_ready.add(uri)
         else:
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            self._empty_postgres()
+
+    @staticmethod
+    def _empty_postgres() -> None:
+        """Delete the rows of the tables that have any and restart the sequences that were used.
+
+        TRUNCATE of every table costs ~0.3 s per test (it replaces each table's files); a test
+        writes to a few small tables, and one query finds them."""
+        tables = [t.name for t in db.metadata.sorted_tables]
+        probe = " UNION ALL ".join(f"(SELECT '{name}' FROM \"{name}\" LIMIT 1)" for name in tables)
+        dirty = {row[0] for row in db.session.execute(text(probe))}
+        used = db.session.scalars(text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all()
+        try:
+            for name in reversed(tables):  # children before parents
+                if name in dirty:
+                    db.session.execute(text(f'DELETE FROM "{name}"'))
+            for sequence in used:
+                db.session.execute(text("SELECT setval(CAST(:s AS regclass), 1, false)"), {"s": sequence})
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - e.g. a foreign-key cycle: empty everything the slow way
+            db.session.rollback()
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             db.session.commit()
 
 
