@@ -9,11 +9,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app(tmp_path):
-    """The app as a browser meets it: CSRF on, a fresh database."""
-    from tests.conftest import make_app
-
-    return make_app(tmp_path, WTF_CSRF_ENABLED=True)
+def app_config():
+    """The app as a browser meets it: CSRF on."""
+    return {"WTF_CSRF_ENABLED": True}
 
 
 def test_marketer_journey(live_server, page, tmp_path):

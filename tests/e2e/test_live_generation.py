@@ -7,19 +7,16 @@ import time
 
 import pytest
 
-from tests.conftest import make_app
-from tests.helpers.fixtures_jobs import flush_redis, jobs_config, make_campaign
+from tests.helpers.fixtures_jobs import jobs_config, make_campaign
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app(tmp_path, openai_server):
+def app_config(tmp_path, openai_server):
     """CSRF on, jobs on the selected backend, writing through the loopback OpenAI server."""
-    app = make_app(tmp_path, **jobs_config(tmp_path, WTF_CSRF_ENABLED=True, OPENAI_BASE_URL=openai_server.base_url,
-                                           OPENAI_API_KEY="sk-test", HERALD_AI_CRITIQUE=False))
-    yield app
-    flush_redis(app)
+    return jobs_config(tmp_path, WTF_CSRF_ENABLED=True, OPENAI_BASE_URL=openai_server.base_url,
+                       OPENAI_API_KEY="sk-test", HERALD_AI_CRITIQUE=False)
 
 
 def test_generate_streams_into_the_page(app, factory, worker, live_server, page, openai_server):

@@ -4,8 +4,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_app
-from tests.integration.test_security import _fast_hashing  # noqa: F401  (autouse: cheap argon2 in these tests)
 from webapp.extensions import db
 from webapp.models import AuditLog, Membership, Team, User
 
@@ -197,8 +195,8 @@ def test_change_password_kills_other_sessions_and_old_tokens_but_keeps_this_one(
     assert fresh.post("/login", data={"email": "ann@example.com", "password": "new secret phrase"}).status_code == 302
 
 
-def test_registration_closed_hides_link_and_refuses(tmp_path):
-    app = make_app(tmp_path, HERALD_REGISTRATION="closed")
+@pytest.mark.app_config(HERALD_REGISTRATION="closed")
+def test_registration_closed_hides_link_and_refuses(app):
     c = app.test_client()
     assert b"Sign up" not in c.get("/login").data
     assert c.get("/register").status_code == 403
@@ -209,12 +207,12 @@ def test_registration_closed_hides_link_and_refuses(tmp_path):
         assert db.session.scalar(select(User)) is None
 
 
-def test_registration_closed_still_accepts_an_invite(tmp_path):
+@pytest.mark.app_config(HERALD_REGISTRATION="closed")
+def test_registration_closed_still_accepts_an_invite(app):
     from webapp.services.access import Actor
     from webapp.services.accounts import register_user
     from webapp.services.teams import create_invite
 
-    app = make_app(tmp_path, HERALD_REGISTRATION="closed")
     with app.app_context():
         owner = register_user("owner@example.com", PASSWORD)
         _, secret = create_invite(Actor(owner.id, owner.current_team_id, "owner"), "viewer")

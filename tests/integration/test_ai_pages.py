@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import Factory, login_client, make_app
+from tests.conftest import Factory, login_client
 from tests.helpers.generation_setup import items_of, make_campaign, make_item, make_persona
 from tests.helpers.openai_server import HOSTILE
 
@@ -36,11 +36,6 @@ def live(html: str) -> _Live:
     parser = _Live()
     parser.feed(html)
     return parser
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
 
 
 @pytest.fixture
@@ -160,15 +155,9 @@ def test_ai_status_partial_offline(login, owner):
 
 
 @pytest.fixture
-def model_app(tmp_path, openai_server):
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="sk-test-secret-key",
-                   HERALD_MODEL="test-model", HERALD_AI_BACKOFF_BASE=0.01)
-    yield app
-    from webapp.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def model_app(app_factory, openai_server):
+    return app_factory(OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="sk-test-secret-key",
+                       HERALD_MODEL="test-model", HERALD_AI_BACKOFF_BASE=0.01)
 
 
 def test_hostile_model_output_is_inert_on_the_page(model_app, openai_server):

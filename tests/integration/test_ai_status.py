@@ -3,33 +3,19 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
-from tests.conftest import ApiClient, Factory, make_app
-from webapp.extensions import db
+from tests.conftest import ApiClient, Factory
 
 SECRET = "sk-live-very-secret-0123456789"
 
 
-def _status_client(tmp_path, base_url: str, **config):
-    app = make_app(tmp_path, OPENAI_BASE_URL=base_url, OPENAI_API_KEY=SECRET, HERALD_MODEL="test-model", **config)
+def _status_client(app_factory, base_url: str, **config):
+    app = app_factory(OPENAI_BASE_URL=base_url, OPENAI_API_KEY=SECRET, HERALD_MODEL="test-model", **config)
     owner = Factory(app).user()
     return app, ApiClient(app, Factory(app).token(owner))
 
 
-@pytest.fixture
-def cleanup():
-    apps = []
-    yield apps.append
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-def test_status_names_writer_model_and_host_never_the_key(tmp_path, openai_server, cleanup):
-    app, api = _status_client(tmp_path, openai_server.base_url)
-    cleanup(app)
+def test_status_names_writer_model_and_host_never_the_key(app_factory, openai_server):
+    app, api = _status_client(app_factory, openai_server.base_url)
     r = api.get("/api/content/ai-status")
     assert r.status_code == 200
     body = r.get_json()
@@ -43,9 +29,8 @@ def test_status_names_writer_model_and_host_never_the_key(tmp_path, openai_serve
     assert SECRET[-12:] not in r.get_data(as_text=True)
 
 
-def test_reachability_check_is_cached(tmp_path, openai_server, cleanup):
-    app, api = _status_client(tmp_path, openai_server.base_url)
-    cleanup(app)
+def test_reachability_check_is_cached(app_factory, openai_server):
+    app, api = _status_client(app_factory, openai_server.base_url)
     api.get("/api/content/ai-status")
     api.get("/api/content/ai-status")
     gets = [q for q in openai_server.requests if q["method"] == "GET"]
@@ -53,26 +38,23 @@ def test_reachability_check_is_cached(tmp_path, openai_server, cleanup):
     assert not [q for q in openai_server.requests if q["method"] == "POST"]  # no paid call for a status
 
 
-def test_refused_key_and_dead_server_are_reported(tmp_path, openai_server, cleanup):
+def test_refused_key_and_dead_server_are_reported(app_factory, openai_server):
     openai_server.models_status = 401
-    app, api = _status_client(tmp_path / "a", openai_server.base_url)
-    cleanup(app)
+    app, api = _status_client(app_factory, openai_server.base_url)
     body = api.get("/api/content/ai-status").get_json()
     assert body["reachable"] is False and "key" in body["detail"]
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    app2, api2 = _status_client(tmp_path / "b", dead)
-    cleanup(app2)
+    app2, api2 = _status_client(app_factory, dead)
     body = api2.get("/api/content/ai-status").get_json()
     assert body["reachable"] is False and body["detail"] == "cannot connect"
     assert SECRET not in str(body)
 
 
-def test_viewer_may_read_status(tmp_path, openai_server, cleanup):
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY=SECRET)
-    cleanup(app)
+def test_viewer_may_read_status(app_factory, openai_server):
+    app = app_factory(OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY=SECRET)
     f = Factory(app)
     owner = f.user()
     viewer = f.user(team=f.team_of(owner), role="viewer")

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ApiClient, Factory, base_config, make_app
+from tests.conftest import ApiClient, Factory, base_config, close_app, make_app
 from webapp import create_app
 from webapp.api.openapi import build_document
 from webapp.extensions import db
@@ -82,9 +82,7 @@ def world(tmp_path_factory):
            "test_id": test["id"], "token_id": tokens[0]["id"], "content_id": item_a["id"],
            "variant_a_id": item_a["id"], "variant_b_id": item_b["id"]}
     yield SimpleNamespace(app=app, api=api, ids=ids, factory=factory, user=user)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 def _url(world, path: str) -> str:
@@ -174,6 +172,17 @@ def _mutations(schema: dict, ids: dict):
             yield f"{name}=null", {**base, name: None}, name
 
 
+def _refusals(label: str, field: str | None) -> tuple[int, ...]:
+    """The status a bad value gets: a 422 naming the field, except a value that names no row. A huge
+    number sent as an id is a 404 on the routes that look the row up first (generation) and a field
+    error on the others; an invite secret that matches no invite is a 404."""
+    if field is None:  # {name}=huge
+        return (404, 422)
+    if label == "invite=100k chars":
+        return (404,)
+    return (422,)
+
+
 RAW_BODIES = [
     ("not JSON", b"{not json", "application/json"),
     ("form-encoded", b"name=x", "application/x-www-form-urlencoded"),
@@ -192,7 +201,7 @@ def test_malformed_bodies_are_refused_in_the_error_shape(world, path, method):
     before = _snapshot(world.app)
     for label, data, content_type in RAW_BODIES:
         response = world.api.open(method.upper(), url, data=data, content_type=content_type)
-        _assert_error(response, 400, 415, 422, context=f"{method.upper()} {path} with {label}")
+        _assert_error(response, 400, context=f"{method.upper()} {path} with {label}")
     assert _snapshot(world.app) == before
 
 
@@ -202,11 +211,11 @@ def test_bad_field_values_are_refused_and_nothing_is_written(world, path, method
     url = _url(world, path)
     before = _snapshot(world.app)
     if schema.get("required"):
-        _assert_error(world.api.open(method.upper(), url, json={}), 400, 404, 422, context=f"{path} with {{}}")
+        _assert_error(world.api.open(method.upper(), url, json={}), 422, context=f"{path} with {{}}")
     tried = 0
     for label, body, field in _mutations(schema, world.ids):
         response = world.api.open(method.upper(), url, json=body)
-        error = _assert_error(response, context=f"{method.upper()} {path} with {label}")
+        error = _assert_error(response, *_refusals(label, field), context=f"{method.upper()} {path} with {label}")
         if response.status_code == 422 and field:
             assert field in error["fields"] or any(k.startswith(field) for k in error["fields"]), (
                 f"{method.upper()} {path} with {label}: the error does not name {field}: {error}")

@@ -6,29 +6,15 @@ import json
 
 import pytest
 
-from tests.conftest import ApiClient, Factory, login_client, make_app
+from tests.conftest import ApiClient, Factory, login_client
 from tests.helpers.generation_setup import add_usage, items_of, make_campaign, make_persona, set_budget, usage_rows
 from webapp.extensions import db
 
 
 @pytest.fixture
-def app(tmp_path, openai_server):
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="test",
-                   HERALD_MODEL="test-model", HERALD_MONTHLY_TOKEN_BUDGET=5000, HERALD_AI_CRITIQUE=False)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def owner(app):
-    return Factory(app).user()
-
-
-@pytest.fixture
-def api(app, owner):
-    return ApiClient(app, Factory(app).token(owner))
+def app_config(openai_server):
+    return {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "test", "HERALD_MODEL": "test-model",
+            "HERALD_MONTHLY_TOKEN_BUDGET": 5000, "HERALD_AI_CRITIQUE": False}
 
 
 @pytest.fixture
@@ -58,9 +44,9 @@ def test_team_budget_overrides_config(app, api, owner, campaign_id):
     assert api.post("/api/content/generate-email", json={"campaignId": campaign_id}).status_code == 429
 
 
-def test_no_limit_when_budget_is_zero(tmp_path, openai_server):
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="t",
-                   HERALD_MONTHLY_TOKEN_BUDGET=0, HERALD_AI_CRITIQUE=False)
+def test_no_limit_when_budget_is_zero(app_factory, openai_server):
+    app = app_factory(OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="t", HERALD_MONTHLY_TOKEN_BUDGET=0,
+                      HERALD_AI_CRITIQUE=False)
     owner = Factory(app).user()
     add_usage(app, owner.current_team_id, 10**9)
     api = ApiClient(app, Factory(app).token(owner))

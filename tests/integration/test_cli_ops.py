@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import base_config, make_app
+from tests.conftest import base_config
 from webapp import create_app
 from webapp.cli.demo_data import CAMPAIGNS, DEMO_EMAIL, PERSONAS
 from webapp.extensions import db
@@ -76,9 +76,7 @@ def test_seed_demo_creates_a_living_team(app, runner):
         assert all(User.email != "" for _ in [0]) and user.email == DEMO_EMAIL
 
 
-def test_seed_demo_scores_content_when_scoring_exists(app, runner):
-    pytest.importorskip("webapp.ai.scoring")
-    pytest.importorskip("webapp.services.generation")
+def test_seed_demo_scores_content(app, runner):
     from webapp.models import ContentItem
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
@@ -146,13 +144,9 @@ def test_seed_demo_before_migrations_says_what_to_do(tmp_path):
 # --- backup ---------------------------------------------------------------------------------------
 
 @pytest.fixture
-def sqlite_app(tmp_path):
+def sqlite_app(app_factory, tmp_path):
     """A SQLite app (backup is SQLite-only), whatever HERALD_TEST_DATABASE_URL says."""
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}")
 
 
 def test_backup_produces_a_readable_copy_with_the_data(sqlite_app, tmp_path):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.conftest import ApiClient, Factory, make_app
+from tests.conftest import ApiClient, Factory
 from tests.helpers.generation_setup import (
     PERSONA,
     actor_of,
@@ -19,24 +19,10 @@ from webapp.extensions import db
 
 
 @pytest.fixture
-def app(tmp_path, openai_server):
-    """An app whose writer is the openai client pointed at the loopback server."""
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="test",
-                   HERALD_MODEL="test-model", HERALD_AI_BACKOFF_BASE=0.01, HERALD_AI_MAX_RETRIES=2)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def owner(app):
-    return Factory(app).user()
-
-
-@pytest.fixture
-def api(app, owner):
-    return ApiClient(app, Factory(app).token(owner))
+def app_config(openai_server):
+    """The writer is the openai client pointed at the loopback server."""
+    return {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "test", "HERALD_MODEL": "test-model",
+            "HERALD_AI_BACKOFF_BASE": 0.01, "HERALD_AI_MAX_RETRIES": 2}
 
 
 @pytest.fixture
@@ -161,9 +147,8 @@ def test_over_limit_output_is_repaired_or_flagged(app, api, campaign_id, openai_
     assert item["scoreBreakdown"]["limits"]["score"] == 0
 
 
-def test_critique_can_be_turned_off(tmp_path, openai_server):
-    app = make_app(tmp_path, OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="test",
-                   HERALD_AI_CRITIQUE=False)
+def test_critique_can_be_turned_off(app_factory, openai_server):
+    app = app_factory(OPENAI_BASE_URL=openai_server.base_url, OPENAI_API_KEY="test", HERALD_AI_CRITIQUE=False)
     owner = Factory(app).user()
     cid = make_campaign(app, owner)
     r = ApiClient(app, Factory(app).token(owner)).post("/api/content/generate-email", json={"campaignId": cid})

@@ -7,8 +7,6 @@ import logging
 
 import pytest
 
-from tests.conftest import make_app
-
 
 def _capture(app) -> io.StringIO:
     """Point the shared log handler at a buffer (it writes to stderr otherwise)."""
@@ -25,8 +23,8 @@ def _boom():
 
 
 @pytest.fixture
-def json_app(tmp_path):
-    app = make_app(tmp_path, HERALD_LOG_FORMAT="json", HERALD_LOG_LEVEL="INFO", PROPAGATE_EXCEPTIONS=False)
+def json_app(app_factory):
+    app = app_factory(HERALD_LOG_FORMAT="json", HERALD_LOG_LEVEL="INFO", PROPAGATE_EXCEPTIONS=False)
     app.add_url_rule("/test-only/boom", "test_boom", _boom)
     app.add_url_rule("/api/test-only/boom", "test_api_boom", _boom)
     return app
@@ -78,8 +76,8 @@ def test_api_error_is_json_and_logged(json_app):
     assert [e["request_id"] for e in errors] == [r.headers["X-Request-ID"]]
 
 
-def test_text_format_error_has_traceback_and_request_id(tmp_path):
-    app = make_app(tmp_path, HERALD_LOG_FORMAT="text", HERALD_LOG_LEVEL="INFO", PROPAGATE_EXCEPTIONS=False)
+@pytest.mark.app_config(HERALD_LOG_FORMAT="text", HERALD_LOG_LEVEL="INFO", PROPAGATE_EXCEPTIONS=False)
+def test_text_format_error_has_traceback_and_request_id(app):
     app.add_url_rule("/api/test-only/boom", "test_boom", _boom)
     buf = _capture(app)
     r = app.test_client().get("/api/test-only/boom", headers={"X-Request-ID": "abc-999"})
@@ -92,8 +90,8 @@ def test_text_format_error_has_traceback_and_request_id(tmp_path):
     assert "GET /api/test-only/boom 500" in out
 
 
-def test_module_loggers_inside_the_package_use_the_same_handler(tmp_path):
-    app = make_app(tmp_path, HERALD_LOG_FORMAT="json", HERALD_LOG_LEVEL="INFO")
+@pytest.mark.app_config(HERALD_LOG_FORMAT="json", HERALD_LOG_LEVEL="INFO")
+def test_module_loggers_inside_the_package_use_the_same_handler(app):
     buf = _capture(app)
     with app.test_request_context("/somewhere", headers={"X-Request-ID": "ctx-1"}):
         from flask import g
@@ -105,8 +103,8 @@ def test_module_loggers_inside_the_package_use_the_same_handler(tmp_path):
     assert record["request_id"] == "ctx-1" and record["path"] == "/somewhere"
 
 
-def test_bad_log_format_falls_back_to_text(tmp_path):
-    app = make_app(tmp_path, HERALD_LOG_FORMAT="yaml", HERALD_LOG_LEVEL="INFO")
+@pytest.mark.app_config(HERALD_LOG_FORMAT="yaml", HERALD_LOG_LEVEL="INFO")
+def test_bad_log_format_falls_back_to_text(app):
     buf = _capture(app)
     app.test_client().get("/healthz")
     assert "GET /healthz 200" in buf.getvalue()

@@ -103,10 +103,9 @@ def _remote_addr():
 
 
 @pytest.mark.parametrize(("hops", "addr", "scheme"), [(0, "127.0.0.1", "http"), (1, "203.0.113.9", "https")])
-def test_forwarded_headers_are_trusted_only_behind_a_configured_proxy(tmp_path, hops, addr, scheme):
-    from tests.conftest import make_app
+def test_forwarded_headers_are_trusted_only_behind_a_configured_proxy(app_factory, hops, addr, scheme):
 
-    app = make_app(tmp_path, HERALD_PROXY_HOPS=hops)
+    app = app_factory(HERALD_PROXY_HOPS=hops)
     app.add_url_rule("/test-only/addr", "test_addr", _remote_addr)
     r = app.test_client().get("/test-only/addr", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                               headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})

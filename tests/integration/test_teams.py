@@ -8,7 +8,6 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from tests.integration.test_security import _fast_hashing  # noqa: F401  (autouse: cheap argon2 in these tests)
 from webapp.extensions import db
 from webapp.models import Invite, Membership, Team, User
 

@@ -3,6 +3,8 @@ import pytest
 
 from webapp.services.passwords import hash_password, password_problem, verify_password
 
+# The production argon2 settings, not the suite's cheap ones.
+pytestmark = pytest.mark.real_password_hashing
 
 def test_hash_is_argon2id_and_verifies():
     hashed = hash_password("correct horse battery")

@@ -6,13 +6,13 @@ import pytest
 
 from tests.helpers.fixtures_jobs import make_campaign
 
-from .conftest import THREE, loopback_app
+from .conftest import THREE
 
 
 @pytest.fixture
-def app(tmp_path, openai_server):
+def app_config(app_config):
     """The poller reads the event table every 2 s: far slower than the first token."""
-    yield from loopback_app(tmp_path, openai_server, HERALD_EVENTS_POLL_INTERVAL=2.0)
+    return {**app_config, "HERALD_EVENTS_POLL_INTERVAL": 2.0}
 
 
 def test_deltas_come_after_their_pieces_start_event(app, owner, token, api, worker, ws_connect, openai_server):

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_app
-from tests.helpers.fixtures_jobs import flush_redis, jobs_config, make_campaign, wait_for_job
+from tests.helpers.fixtures_jobs import make_campaign, wait_for_job
 from webapp.extensions import db
 from webapp.models import Campaign, ContentItem, Job
 
@@ -23,14 +22,9 @@ LEASE = 1.5
 
 
 @pytest.fixture
-def app(tmp_path, openai_server):
-    app = make_app(tmp_path, **jobs_config(tmp_path, OPENAI_BASE_URL=openai_server.base_url,
-                                           OPENAI_API_KEY="sk-test", HERALD_JOB_LEASE=LEASE))
-    yield app
-    flush_redis(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app_config(app_config):
+    """A short lease, so the reaper notices the killed worker soon."""
+    return {**app_config, "HERALD_JOB_LEASE": LEASE}
 
 
 def _start_worker(app, tmp_path, name: str) -> subprocess.Popen:

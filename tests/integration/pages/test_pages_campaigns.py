@@ -31,9 +31,9 @@ def test_anonymous_is_sent_to_login(client):
         assert "/login" in response.headers["Location"], path
 
 
-def test_other_teams_campaign_pages_are_404(app, factory, login, owner_user):
-    campaign_id = add_campaign(app, owner_user)
-    item_id = add_content(app, owner_user, campaign_id)
+def test_other_teams_campaign_pages_are_404(app, factory, login, owner):
+    campaign_id = add_campaign(app, owner)
+    item_id = add_content(app, owner, campaign_id)
     stranger = login(factory.user())
     for path in (f"/campaigns/{campaign_id}", f"/campaigns/{campaign_id}/edit",
                  f"/campaigns/{campaign_id}/content/{item_id}/edit", f"/campaigns/{campaign_id}/content/{item_id}",
@@ -48,10 +48,10 @@ def test_other_teams_campaign_pages_are_404(app, factory, login, owner_user):
         assert db.session.get(ContentItem, item_id) is not None
 
 
-def test_viewer_sees_no_buttons_and_cannot_post(app, factory, login, owner_user):
-    campaign_id = add_campaign(app, owner_user)
-    item_id = add_content(app, owner_user, campaign_id)
-    viewer = login(factory.user(team=factory.team_of(owner_user), role="viewer"))
+def test_viewer_sees_no_buttons_and_cannot_post(app, factory, login, owner):
+    campaign_id = add_campaign(app, owner)
+    item_id = add_content(app, owner, campaign_id)
+    viewer = login(factory.user(team=factory.team_of(owner), role="viewer"))
     page = viewer.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert "Hello LinkedIn" in page
     assert f"/campaigns/{campaign_id}/edit" not in page
@@ -77,10 +77,10 @@ def test_viewer_sees_no_buttons_and_cannot_post(app, factory, login, owner_user)
 
 # --- list -----------------------------------------------------------------------------------------
 
-def test_list_renders_page_with_filters_and_results(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user)
-    add_campaign(app, owner_user, name="Spring launch", persona_id=persona_id)
-    response = client_of.get("/campaigns")
+def test_list_renders_page_with_filters_and_results(app, owner_client, owner):
+    persona_id = add_persona(app, owner)
+    add_campaign(app, owner, name="Spring launch", persona_id=persona_id)
+    response = owner_client.get("/campaigns")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" in html and 'id="campaign-results"' in html
@@ -88,15 +88,15 @@ def test_list_renders_page_with_filters_and_results(app, client_of, owner_user):
     assert "Spring launch" in html and "Ops Olivia" in html
 
 
-def test_empty_list_guides_to_first_campaign(client_of):
-    html = client_of.get("/campaigns").get_data(as_text=True)
+def test_empty_list_guides_to_first_campaign(owner_client):
+    html = owner_client.get("/campaigns").get_data(as_text=True)
     assert "No campaigns yet" in html and "Create your first campaign" in html
 
 
-def test_htmx_search_returns_only_the_results_partial(app, client_of, owner_user):
-    add_campaign(app, owner_user, name="Spring launch")
-    add_campaign(app, owner_user, name="Winter sale", keywords="discount, snow")
-    response = client_of.get("/campaigns?q=snow", headers=HTMX)
+def test_htmx_search_returns_only_the_results_partial(app, owner_client, owner):
+    add_campaign(app, owner, name="Spring launch")
+    add_campaign(app, owner, name="Winter sale", keywords="discount, snow")
+    response = owner_client.get("/campaigns?q=snow", headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and "<form" not in html
@@ -104,17 +104,17 @@ def test_htmx_search_returns_only_the_results_partial(app, client_of, owner_user
     assert "Winter sale" in html and "Spring launch" not in html
     assert "1 campaign" in html
     # The pushed URL drops the form's empty and default values.
-    full = client_of.get("/campaigns?q=snow&status=&objective=&persona=&sort=-updated_at", headers=HTMX)
+    full = owner_client.get("/campaigns?q=snow&status=&objective=&persona=&sort=-updated_at", headers=HTMX)
     assert full.headers["HX-Push-Url"] == "/campaigns?q=snow"
 
 
-def test_filters_and_bookmarkable_full_render(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user)
-    add_campaign(app, owner_user, name="Alpha", status="active", objective="awareness", persona_id=persona_id)
-    add_campaign(app, owner_user, name="Beta", status="draft", objective="awareness", persona_id=persona_id)
-    add_campaign(app, owner_user, name="Gamma", status="active", objective="conversion")
+def test_filters_and_bookmarkable_full_render(app, owner_client, owner):
+    persona_id = add_persona(app, owner)
+    add_campaign(app, owner, name="Alpha", status="active", objective="awareness", persona_id=persona_id)
+    add_campaign(app, owner, name="Beta", status="draft", objective="awareness", persona_id=persona_id)
+    add_campaign(app, owner, name="Gamma", status="active", objective="conversion")
     query = f"status=active&objective=awareness&persona={persona_id}&q=al"
-    html = client_of.get(f"/campaigns?{query}").get_data(as_text=True)
+    html = owner_client.get(f"/campaigns?{query}").get_data(as_text=True)
     results = html[html.index('id="campaign-results"'):]
     assert "Alpha" in results and "Beta" not in results and "Gamma" not in results
     # The full page shows the same state in its controls.
@@ -124,44 +124,44 @@ def test_filters_and_bookmarkable_full_render(app, client_of, owner_user):
     assert f'<option value="{persona_id}" selected>' in html
 
 
-def test_sort_and_pagination_partials(app, client_of, owner_user):
+def test_sort_and_pagination_partials(app, owner_client, owner):
     for i in range(23):
-        add_campaign(app, owner_user, name=f"Campaign {i:02d}", keywords="bulk")
-    first = client_of.get("/campaigns?sort=name&q=bulk", headers=HTMX).get_data(as_text=True)
+        add_campaign(app, owner, name=f"Campaign {i:02d}", keywords="bulk")
+    first = owner_client.get("/campaigns?sort=name&q=bulk", headers=HTMX).get_data(as_text=True)
     names = re.findall(r"Campaign (\d\d)</a>", first)
     assert names == [f"{i:02d}" for i in range(20)]
     assert "page 1 of 2" in first
     # Page links keep the query and target the results partial.
     link = re.search(r'<a href="([^"]+)" hx-get="([^"]+)" hx-target="#campaign-results"[^>]*rel="next"', first)
     assert link and "page=2" in link.group(1) and "q=bulk" in link.group(1) and "sort=name" in link.group(1)
-    second_response = client_of.get(link.group(1).replace("&amp;", "&"), headers=HTMX)
+    second_response = owner_client.get(link.group(1).replace("&amp;", "&"), headers=HTMX)
     assert second_response.headers["HX-Push-Url"] == "/campaigns?q=bulk&sort=name&page=2"
     second = second_response.get_data(as_text=True)
     assert re.findall(r"Campaign (\d\d)</a>", second) == ["20", "21", "22"]
-    reverse = client_of.get("/campaigns?sort=-name&q=bulk", headers=HTMX).get_data(as_text=True)
+    reverse = owner_client.get("/campaigns?sort=-name&q=bulk", headers=HTMX).get_data(as_text=True)
     assert re.findall(r"Campaign (\d\d)</a>", reverse)[0] == "22"
 
 
-def test_no_match_and_bad_filter(app, client_of, owner_user):
-    add_campaign(app, owner_user)
-    html = client_of.get("/campaigns?q=zzz", headers=HTMX).get_data(as_text=True)
+def test_no_match_and_bad_filter(app, owner_client, owner):
+    add_campaign(app, owner)
+    html = owner_client.get("/campaigns?q=zzz", headers=HTMX).get_data(as_text=True)
     assert "No campaigns match" in html and "zzz" in html
-    response = client_of.get("/campaigns?status=bogus")
+    response = owner_client.get("/campaigns?status=bogus")
     assert response.status_code == 400
     assert "Unknown status" in response.get_data(as_text=True)
-    assert client_of.get("/campaigns?page=0").status_code == 400
+    assert owner_client.get("/campaigns?page=0").status_code == 400
 
 
-def test_history_restore_gets_the_full_page(client_of):
-    html = client_of.get("/campaigns", headers={**HTMX, "HX-History-Restore-Request": "true"}).get_data(as_text=True)
+def test_history_restore_gets_the_full_page(owner_client):
+    html = owner_client.get("/campaigns", headers={**HTMX, "HX-History-Restore-Request": "true"}).get_data(as_text=True)
     assert "<html" in html
 
 
 # --- create / edit --------------------------------------------------------------------------------
 
-def test_new_form_has_every_field(app, client_of, owner_user):
-    add_persona(app, owner_user, name="Fred Founder")
-    html = client_of.get("/campaigns/new").get_data(as_text=True)
+def test_new_form_has_every_field(app, owner_client, owner):
+    add_persona(app, owner, name="Fred Founder")
+    html = owner_client.get("/campaigns/new").get_data(as_text=True)
     for name in ("name", "description", "persona_id", "objective", "budget", "currency", "start_date", "end_date",
                  "tone", "keywords", "custom_instructions", "include_visuals", "csrf_token"):
         assert f'name="{name}"' in html, name
@@ -171,9 +171,9 @@ def test_new_form_has_every_field(app, client_of, owner_user):
     assert "Fred Founder" in html
 
 
-def test_create_campaign_redirects_to_its_page(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user)
-    response = client_of.post("/campaigns/new", data=valid_form(persona_id=str(persona_id)))
+def test_create_campaign_redirects_to_its_page(app, owner_client, owner):
+    persona_id = add_persona(app, owner)
+    response = owner_client.post("/campaigns/new", data=valid_form(persona_id=str(persona_id)))
     assert response.status_code == 302
     with app.app_context():
         campaign = db.session.query(Campaign).one()
@@ -181,7 +181,7 @@ def test_create_campaign_redirects_to_its_page(app, client_of, owner_user):
         assert campaign.content_types == ["email", "social_post"] and campaign.creativity_level == 7
         assert campaign.include_visuals is True and str(campaign.budget) == "1500.00"
     assert response.headers["Location"].endswith(f"/campaigns/{campaign.id}")
-    page = client_of.get(response.headers["Location"]).get_data(as_text=True)
+    page = owner_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Autumn push" in page and "Campaign created." in page and "Ops Olivia" in page
 
 
@@ -199,9 +199,10 @@ INVALID = [
 ]
 
 
-def test_invalid_campaign_rerenders_with_errors_and_typed_values(app, client_of):
+def test_invalid_campaign_rerenders_with_errors_and_typed_values(app, owner_client):
     for overrides, field, message in INVALID:
-        response = client_of.post("/campaigns/new", data=valid_form(description="Typed <b>text</b> kept", **overrides))
+        response = owner_client.post("/campaigns/new",
+                                     data=valid_form(description="Typed <b>text</b> kept", **overrides))
         html = response.get_data(as_text=True)
         assert response.status_code == 422, overrides
         assert message.lower() in html.lower(), overrides
@@ -213,44 +214,44 @@ def test_invalid_campaign_rerenders_with_errors_and_typed_values(app, client_of)
         assert db.session.query(Campaign).count() == 0
 
 
-def test_persona_of_another_team_is_refused(app, factory, client_of):
+def test_persona_of_another_team_is_refused(app, factory, owner_client):
     stranger = factory.user()
     foreign = add_persona(app, stranger, name="Not yours")
-    response = client_of.post("/campaigns/new", data=valid_form(persona_id=str(foreign)))
+    response = owner_client.post("/campaigns/new", data=valid_form(persona_id=str(foreign)))
     assert response.status_code == 422
     with app.app_context():
         assert db.session.query(Campaign).count() == 0
 
 
-def test_edit_form_prefilled_and_saves(app, client_of, owner_user):
-    campaign_id = add_campaign(app, owner_user, tone="bold", platforms=["linkedin"], content_types=["social_post"])
-    html = client_of.get(f"/campaigns/{campaign_id}/edit").get_data(as_text=True)
+def test_edit_form_prefilled_and_saves(app, owner_client, owner):
+    campaign_id = add_campaign(app, owner, tone="bold", platforms=["linkedin"], content_types=["social_post"])
+    html = owner_client.get(f"/campaigns/{campaign_id}/edit").get_data(as_text=True)
     assert 'value="Spring launch"' in html and 'value="bold"' in html
     assert 'value="linkedin" checked' in html
-    response = client_of.post(f"/campaigns/{campaign_id}/edit", data=valid_form(name="Spring relaunch"))
+    response = owner_client.post(f"/campaigns/{campaign_id}/edit", data=valid_form(name="Spring relaunch"))
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Campaign, campaign_id).name == "Spring relaunch"
 
 
-def test_status_buttons_follow_transitions(app, client_of, owner_user):
-    campaign_id = add_campaign(app, owner_user)
-    html = client_of.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+def test_status_buttons_follow_transitions(app, owner_client, owner):
+    campaign_id = add_campaign(app, owner)
+    html = owner_client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert 'name="status" value="active"' in html and 'name="status" value="completed"' not in html
-    client_of.post(f"/campaigns/{campaign_id}/status", data={"status": "active"})
-    client_of.post(f"/campaigns/{campaign_id}/status", data={"status": "completed"})
-    html = client_of.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    owner_client.post(f"/campaigns/{campaign_id}/status", data={"status": "active"})
+    owner_client.post(f"/campaigns/{campaign_id}/status", data={"status": "completed"})
+    html = owner_client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert 'name="status" value="draft"' not in html and "Reopen" in html
-    response = client_of.post(f"/campaigns/{campaign_id}/status", data={"status": "draft"}, follow_redirects=True)
+    response = owner_client.post(f"/campaigns/{campaign_id}/status", data={"status": "draft"}, follow_redirects=True)
     assert "cannot go to draft" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Campaign, campaign_id).status == "completed"
 
 
-def test_delete_campaign(app, client_of, owner_user):
-    campaign_id = add_campaign(app, owner_user)
-    add_content(app, owner_user, campaign_id)
-    response = client_of.post(f"/campaigns/{campaign_id}/delete")
+def test_delete_campaign(app, owner_client, owner):
+    campaign_id = add_campaign(app, owner)
+    add_content(app, owner, campaign_id)
+    response = owner_client.post(f"/campaigns/{campaign_id}/delete")
     assert response.status_code == 302 and response.headers["Location"].endswith("/campaigns")
     with app.app_context():
         assert db.session.get(Campaign, campaign_id) is None

@@ -15,35 +15,35 @@ def test_anonymous_is_sent_to_login(client):
     assert client.post("/personas/new", data={"name": "x"}).status_code == 302
 
 
-def test_empty_list_guides_the_user(client_of):
-    html = client_of.get("/personas").get_data(as_text=True)
+def test_empty_list_guides_the_user(owner_client):
+    html = owner_client.get("/personas").get_data(as_text=True)
     assert "No personas yet" in html and "Create your first persona" in html
 
 
-def test_list_shows_cards_with_usage(app, client_of, owner_user):
-    used = add_persona(app, owner_user, role="Head of Ops", goals="Save time", preferred_channels=["linkedin"])
-    add_persona(app, owner_user, name="Founder Fred")
-    add_campaign(app, owner_user, persona_id=used)
-    html = client_of.get("/personas").get_data(as_text=True)
+def test_list_shows_cards_with_usage(app, owner_client, owner):
+    used = add_persona(app, owner, role="Head of Ops", goals="Save time", preferred_channels=["linkedin"])
+    add_persona(app, owner, name="Founder Fred")
+    add_campaign(app, owner, persona_id=used)
+    html = owner_client.get("/personas").get_data(as_text=True)
     assert "Ops Olivia" in html and "Head of Ops" in html and "Save time" in html and "LinkedIn" in html
     assert "Used by 1 campaign" in html and "Not used by any campaign yet" in html
-    partial = client_of.get("/personas", headers={"HX-Request": "true"}).get_data(as_text=True)
+    partial = owner_client.get("/personas", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in partial and partial.strip().startswith('<div id="persona-list">')
 
 
-def test_create_persona(app, client_of):
+def test_create_persona(app, owner_client):
     form = {"name": "Ops Olivia", "role": "Head of Ops", "demographics": "EU", "goals": "Time",
             "pain_points": "Spreadsheets", "objections": "Cost", "preferred_channels": ["email", "linkedin"],
             "voice_notes": "Plain"}
-    response = client_of.post("/personas/new", data=form)
+    response = owner_client.post("/personas/new", data=form)
     assert response.status_code == 302 and response.headers["Location"].endswith("/personas")
     with app.app_context():
         persona = db.session.query(Persona).one()
         assert persona.preferred_channels == ["email", "linkedin"] and persona.objections == "Cost"
 
 
-def test_invalid_persona_keeps_typed_values(app, client_of):
-    html_form = client_of.get("/personas/new").get_data(as_text=True)
+def test_invalid_persona_keeps_typed_values(app, owner_client):
+    html_form = owner_client.get("/personas/new").get_data(as_text=True)
     assert html_form.count('type="checkbox" name="preferred_channels"') == 7
     for form, message in (
         ({"name": "", "role": "Typed role"}, "Name is required"),
@@ -51,7 +51,7 @@ def test_invalid_persona_keeps_typed_values(app, client_of):
         ({"name": "Ok", "role": "Typed role", "preferred_channels": ["fax"]}, "Unknown channel"),
         ({"name": "Ok", "role": "Typed role", "goals": "g" * 4001}, "at most 4,000"),
     ):
-        response = client_of.post("/personas/new", data=form)
+        response = owner_client.post("/personas/new", data=form)
         html = response.get_data(as_text=True)
         assert response.status_code == 422, form
         assert message in html, form
@@ -60,45 +60,45 @@ def test_invalid_persona_keeps_typed_values(app, client_of):
         assert db.session.query(Persona).count() == 0
 
 
-def test_edit_persona(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user, role="Old role", preferred_channels=["twitter"])
-    html = client_of.get(f"/personas/{persona_id}/edit").get_data(as_text=True)
+def test_edit_persona(app, owner_client, owner):
+    persona_id = add_persona(app, owner, role="Old role", preferred_channels=["twitter"])
+    html = owner_client.get(f"/personas/{persona_id}/edit").get_data(as_text=True)
     assert 'value="Old role"' in html and 'value="twitter" checked' in html
-    response = client_of.post(f"/personas/{persona_id}/edit", data={"name": "Olivia B", "role": "New role"})
+    response = owner_client.post(f"/personas/{persona_id}/edit", data={"name": "Olivia B", "role": "New role"})
     assert response.status_code == 302
     with app.app_context():
         persona = db.session.get(Persona, persona_id)
         assert persona.name == "Olivia B" and persona.preferred_channels == []
 
 
-def test_delete_refused_while_used_then_archive(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user)
-    add_campaign(app, owner_user, persona_id=persona_id)
-    response = client_of.post(f"/personas/{persona_id}/delete", follow_redirects=True)
+def test_delete_refused_while_used_then_archive(app, owner_client, owner):
+    persona_id = add_persona(app, owner)
+    add_campaign(app, owner, persona_id=persona_id)
+    response = owner_client.post(f"/personas/{persona_id}/delete", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "cannot be deleted" in html and "Archive it instead" in html
-    response = client_of.post(f"/personas/{persona_id}/archive", follow_redirects=True)
+    response = owner_client.post(f"/personas/{persona_id}/archive", follow_redirects=True)
     assert "archived" in response.get_data(as_text=True)
-    listing = client_of.get("/personas").get_data(as_text=True)
+    listing = owner_client.get("/personas").get_data(as_text=True)
     assert "Ops Olivia" not in listing and "Show archived (1)" in listing
-    archived = client_of.get("/personas?archived=1").get_data(as_text=True)
+    archived = owner_client.get("/personas?archived=1").get_data(as_text=True)
     assert "Ops Olivia" in archived and "Restore" in archived
-    client_of.post(f"/personas/{persona_id}/unarchive")
+    owner_client.post(f"/personas/{persona_id}/unarchive")
     with app.app_context():
         assert db.session.get(Persona, persona_id).archived_at is None
 
 
-def test_delete_unused_persona(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user)
-    response = client_of.post(f"/personas/{persona_id}/delete")
+def test_delete_unused_persona(app, owner_client, owner):
+    persona_id = add_persona(app, owner)
+    response = owner_client.post(f"/personas/{persona_id}/delete")
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Persona, persona_id) is None
 
 
-def test_viewer_sees_no_buttons_and_is_refused(app, factory, login, owner_user):
-    persona_id = add_persona(app, owner_user)
-    viewer = login(factory.user(team=factory.team_of(owner_user), role="viewer"))
+def test_viewer_sees_no_buttons_and_is_refused(app, factory, login, owner):
+    persona_id = add_persona(app, owner)
+    viewer = login(factory.user(team=factory.team_of(owner), role="viewer"))
     html = viewer.get("/personas").get_data(as_text=True)
     assert "Ops Olivia" in html
     assert "New persona" not in html and "/edit" not in html and "/delete" not in html
@@ -111,8 +111,8 @@ def test_viewer_sees_no_buttons_and_is_refused(app, factory, login, owner_user):
         assert db.session.get(Persona, persona_id).name == "Ops Olivia"
 
 
-def test_other_teams_persona_is_404(app, factory, login, owner_user):
-    persona_id = add_persona(app, owner_user)
+def test_other_teams_persona_is_404(app, factory, login, owner):
+    persona_id = add_persona(app, owner)
     stranger = login(factory.user())
     assert stranger.get(f"/personas/{persona_id}/edit").status_code == 404
     for action in ("edit", "delete", "archive", "unarchive"):
@@ -122,9 +122,9 @@ def test_other_teams_persona_is_404(app, factory, login, owner_user):
         assert db.session.get(Persona, persona_id).name == "Ops Olivia"
 
 
-def test_hostile_text_is_escaped(app, client_of, owner_user):
-    persona_id = add_persona(app, owner_user, name=HOSTILE, role=HOSTILE, goals=HOSTILE)
+def test_hostile_text_is_escaped(app, owner_client, owner):
+    persona_id = add_persona(app, owner, name=HOSTILE, role=HOSTILE, goals=HOSTILE)
     for path in ("/personas", f"/personas/{persona_id}/edit"):
-        html = client_of.get(path).get_data(as_text=True)
+        html = owner_client.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in html and '<div hx-get="/x">' not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
