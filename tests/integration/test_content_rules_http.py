@@ -10,16 +10,6 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def api(api_client, factory, owner):
-    return api_client(factory.token(owner))
-
-
-@pytest.fixture
 def campaign_id(app, owner):
     return make_campaign(app, owner, make_persona(app, owner))
 
