@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers.api_errors import error_fields
 from tests.helpers.generation_setup import (
     add_usage,
     items_of,
@@ -23,11 +24,6 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def campaign_id(app, owner):
     return make_campaign(app, owner, make_persona(app, owner))
-
-
-def _fields(response, status: int = 422) -> dict:
-    assert response.status_code == status, response.get_json()
-    return response.get_json()["error"]["fields"]
 
 
 # --- batch-generate with "async": true ----------------------------------------------------------
@@ -56,11 +52,11 @@ def test_async_batch_queues_content_types_by_platforms(app, api, campaign_id):
 
 
 def test_async_batch_refuses_what_the_synchronous_one_refuses(app, api, campaign_id):
-    assert "items.0" in _fields(api.post("/api/content/batch-generate", json={
+    assert "items.0" in error_fields(api.post("/api/content/batch-generate", json={
         "campaignId": campaign_id, "async": True, "items": [{"contentType": "email", "platform": "twitter"}]}))
     r = api.post("/api/content/batch-generate", json={"campaignId": campaign_id, "async": True, "personaId": 999999})
     assert r.status_code == 404
-    assert "async" in _fields(api.post("/api/content/batch-generate", json={"campaignId": campaign_id,
+    assert "async" in error_fields(api.post("/api/content/batch-generate", json={"campaignId": campaign_id,
                                                                             "async": "yes"}))
     with app.app_context():
         assert db.session.query(Job).count() == 0
@@ -70,12 +66,12 @@ def test_async_batch_refuses_what_the_synchronous_one_refuses(app, api, campaign
 
 def test_generate_single_is_checked_by_its_form(api, campaign_id):
     url = f"/api/jobs/campaigns/{campaign_id}/generate-single"
-    assert set(_fields(api.post(url, json={}))) == {"contentType", "platform"}
-    assert _fields(api.post(url, json={"contentType": "email", "platform": "email", "tone": 5})) == {
+    assert set(error_fields(api.post(url, json={}))) == {"contentType", "platform"}
+    assert error_fields(api.post(url, json={"contentType": "email", "platform": "email", "tone": 5})) == {
         "tone": "Must be text."}
-    assert "tone" in _fields(api.post(url, json={"contentType": "email", "platform": "email",
+    assert "tone" in error_fields(api.post(url, json={"contentType": "email", "platform": "email",
                                                  "tone": "t" * (TONE.max + 1)}))
-    assert "personaId" in _fields(api.post(url, json={"contentType": "email", "platform": "email",
+    assert "personaId" in error_fields(api.post(url, json={"contentType": "email", "platform": "email",
                                                       "personaId": True}))
 
 
