@@ -24,7 +24,7 @@ def campaign_id(app, owner):
     ({"contentType": "ad_copy", "platform": "google_ads"}, {"headlines"}),
     ({"contentType": "ad_copy", "platform": "meta_ads", "headlines": ["Save"]}, {"contentBody"}),
 ])
-def test_a_content_item_needs_its_formats_requirederror_fields(app, api, campaign_id, body, missing):
+def test_a_content_item_needs_its_formats_required_fields(app, api, campaign_id, body, missing):
     fields = error_fields(api.post(f"/api/campaigns/{campaign_id}/content", json=body))
     assert set(fields) == missing
     assert items_of(app, campaign_id) == []
