@@ -5,7 +5,8 @@ JSON values of the wrong type (a list where a number belongs, a number where tex
 field errors, never crashes. A create takes every field (defaults for the keys left out); an update
 (`partial=True`) takes only the keys sent, so a PUT changes only what it names. The service's pure
 rules run over the converted data through `rule_errors`, and the error message is built once
-(ValidationFailed.for_fields).
+(ValidationFailed.for_fields). Text no database can store (NUL, a lone surrogate) is a field error
+in every field, whichever way it came.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from wtforms import (
 from wtforms.validators import Length
 from wtforms.widgets import TextArea
 
+from ..security import unstorable_text
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.field_limits import Limit
 
@@ -204,9 +206,19 @@ class Form(FlaskForm):
                 field.errors = []  # not sent in a partial update: nothing to check
         for name, message in self._type_errors.items():
             self._fields[name].errors = [message]
+        self._refuse_unstorable_text()
         self._extra_errors = {}
         self._add_rule_errors()
         return not self.errors_dict()
+
+    def _refuse_unstorable_text(self) -> None:
+        """A NUL or a lone surrogate in any text a field received is that field's error, on an HTML
+        post as in a JSON body (PostgreSQL cannot store NUL, SQLite would store it silently)."""
+        for name, field in self._fields.items():
+            texts = (v for v in field.raw_data or () if isinstance(v, str))
+            problem = next(filter(None, map(unstorable_text, texts)), None)
+            if problem and self.sent(name):
+                field.errors = [problem]
 
     def _add_rule_errors(self) -> None:
         """The rules' errors, beside the fields that have none yet (a type error says more)."""
