@@ -25,7 +25,7 @@ from .wire import camel, to_wire
 
 # --- schemas ----------------------------------------------------------------------------------
 
-_DATE = {"type": ["string", "null"], "format": "date"}
+_DATE = {"type": ["string", "null"], "format": "date", "description": "A date like 2025-03-31; null for none."}
 _DATETIME = {"type": "string", "format": "date-time"}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
@@ -48,6 +48,8 @@ _SETTINGS = {
         "customInstructions": {"type": "string", "maxLength": CAMPAIGN["custom_instructions"].max},
     },
 }
+# What a client sends: the free text of generationSettings may be null too (read as empty).
+_SETTINGS_INPUT = {**_SETTINGS, "properties": nullable_text(_SETTINGS["properties"])}
 _CAMPAIGN_FIELDS = {
     "personaId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                   "description": "One of the team's (unarchived) personas."},
@@ -60,7 +62,7 @@ _CAMPAIGN_FIELDS = {
     "budget": {"type": "number", "minimum": 0, "maximum": float(MAX_BUDGET), "multipleOf": 0.01},
     "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
     "startDate": _DATE,
-    "endDate": {**_DATE, "description": "On or after startDate."},
+    "endDate": {**_DATE, "description": "On or after startDate; null for none."},
     "tone": {"type": "string", "maxLength": CAMPAIGN["tone"].max},
     "keywords": {"type": "string", "maxLength": CAMPAIGN["keywords"].max,
                  "description": "Comma-separated (a list is accepted on input and joined with \", \")."},
@@ -68,7 +70,8 @@ _CAMPAIGN_FIELDS = {
 }
 # Herald alone sets generating and failed; a client may choose the rest (transitions still apply).
 _INPUT_STATUS = {"status": {"type": "string", "enum": list(MANUAL_STATUSES),
-                            "description": "draft, active or completed, following the allowed transitions."}}
+                            "description": "draft, active or completed, following the allowed transitions."},
+                 "generationSettings": _SETTINGS_INPUT}
 _METADATA = {
     "type": "object",
     "properties": {
@@ -108,7 +111,7 @@ _AB_FIELDS = {
     "variantBId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                    "description": "Another content item of the same campaign."},
     "startDate": _DATE,
-    "results": _RESULTS,
+    "results": {**_RESULTS, "type": ["object", "null"], "description": "null: no results yet."},
     "winner": {"type": ["string", "null"], "enum": ["a", "b", None]},
     "confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
 }
@@ -185,14 +188,14 @@ SCHEMAS: dict = {
                        "headlines; the others: contentBody). Fields the format does not have (hashtags on an "
                        "email) must be empty. Score, violations and metadata are computed by Herald.",
         "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": ["string", "null"]}]}}),
+                                                                               {"type": "string"}]}}),
     },
     "ContentItemUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (re-checked and re-scored). \"status\": \"approved\" "
                        "needs a piece that passes its platform's hard limits (422 on status otherwise).",
         "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": ["string", "null"]}]}}),
+                                                                               {"type": "string"}]}}),
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"}}}},
@@ -253,8 +256,8 @@ LIST_QUERY = {
 def _campaign_form(*, partial: bool = False) -> CampaignForm:
     """The campaign body with generationSettings un-nested into the flat fields the form knows."""
     payload = json_object()
-    settings = payload.pop("generation_settings", None)
-    if settings is not None:
+    if "generation_settings" in payload:
+        settings = payload.pop("generation_settings")
         if not isinstance(settings, dict):
             raise ValidationFailed("generationSettings must be an object.",
                                    {"generation_settings": "Must be an object."})

@@ -23,7 +23,9 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import TextArea
 
@@ -72,13 +74,13 @@ def _strings(value, message: str) -> list[str]:
     return value
 
 
-def _boolean(value) -> list[str]:
+def _boolean(field, value) -> list[str]:
     if not isinstance(value, bool):
         raise _WrongType("Must be true or false.")
     return ["y"] if value else []
 
 
-def _text_list(value) -> list[str]:
+def _text_list(field, value) -> list[str]:
     if isinstance(value, str):
         return [value]
     value = _strings(value, "Must be a list of text.")
@@ -86,30 +88,44 @@ def _text_list(value) -> list[str]:
     return value + [""] if len(value) == 1 else value
 
 
-def _names(value) -> list[str]:
+def _names(field, value) -> list[str]:
     return _strings(value, "Must be a list of names.")
 
 
-def _number(value) -> list[str]:
+def _number(field, value) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _WrongType("Must be a number.")
     return [str(value)]
 
 
-def _choice(value) -> list[str]:
+def one_of(field) -> str:
+    """"Must be one of …" with the values a select field offers (the first few of a long list)."""
+    values = [str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or ()]
+    values = [v for v in values if v]
+    if len(values) > 12:
+        return f"Must be one of {', '.join(values[:3])} … ({len(values)} in all)."
+    return f"Must be one of {', '.join(values)}."
+
+
+def _choice(field, value) -> list[str]:
+    if value is None:
+        raise _WrongType(one_of(field))
     if isinstance(value, (dict, list, bool)):
         raise _WrongType("Send a single value, not a list, object or true/false.")
     return [str(value)]
 
 
-def _date(value) -> list[str]:
+def _date(field, value) -> list[str]:
+    if value == "":
+        # A page's empty date input means no date; a JSON client says so with null.
+        raise _WrongType("Use a date like 2025-03-31, or null for none.")
     if not isinstance(value, str):
         raise _WrongType("Use a date like 2025-03-31.")
     # A JavaScript ISO datetime ("2025-03-31T00:00:00.000Z") names its date first.
     return [value[:10] if "T" in value else value]
 
 
-def _text(value) -> list[str]:
+def _text(field, value) -> list[str]:
     if not isinstance(value, str):
         raise _WrongType("Must be text.")
     return [value]
@@ -122,22 +138,29 @@ _CONVERTERS = (
 )
 
 
-def json_formdata(field, value) -> list[str]:
-    """The formdata values for one JSON value (raises _WrongType with the field's error)."""
+def json_formdata(field, value, *, nullable: bool = False) -> list[str]:
+    """The formdata values for one JSON value (raises _WrongType with the field's error).
+    JSON null is no value for free text (read as empty), for a date (no date) and for a field the
+    form names in `json_nullable`; anywhere else it is the field's type error ("Must be one of …",
+    "Must be a list of …"), as the OpenAPI document says."""
+    if value is None and (nullable or isinstance(field, (StringField, DateField))):
+        return []
     if isinstance(value, float) and value.is_integer() and not isinstance(field, DecimalField):
         value = int(value)  # JSON's 3.0 is the whole number 3 (JSON Schema agrees); "3.0" is no integer to WTForms
     convert = next((fn for kind, fn in _CONVERTERS if isinstance(field, kind)), _text)
-    return convert(value)
+    return convert(field, value)
 
 
 class Form(FlaskForm):
     """Base of every Herald form. Subclasses may list `json_only` keys (nested objects copied from
-    the payload as sent, checked by `rule_errors`) and `json_joined` keys (a JSON list the form
-    holds as text joined with ", "), convert values in `field_value` and add the service's pure
-    rules in `rule_errors(data)`."""
+    the payload as sent, checked by `rule_errors`), `json_joined` keys (a JSON list the form
+    holds as text joined with ", ") and `json_nullable` keys (optional fields where JSON null means
+    none: an optional id, a number that may be cleared), convert values in `field_value` and add the
+    service's pure rules in `rule_errors(data)`."""
 
     json_only: tuple[str, ...] = ()
     json_joined: tuple[str, ...] = ()
+    json_nullable: tuple[str, ...] = ()
 
     _sent: frozenset[str] | None = None  # None: every field takes part (an HTML post, a JSON create)
     _from_json = False
@@ -158,10 +181,11 @@ class Form(FlaskForm):
                 extra[name] = value
                 continue
             field = prototype._fields.get(name)
-            if field is None or name == "csrf_token" or value is None:
+            if field is None or name == "csrf_token":
                 continue  # unknown and read-only keys are ignored, so a client can send back what it read
             try:
-                pairs += [(name, v) for v in json_formdata(field, cls._joined(name, value))]
+                values = json_formdata(field, cls._joined(name, value), nullable=name in cls.json_nullable)
+                pairs += [(name, v) for v in values]
             except _WrongType as exc:
                 errors[name] = str(exc)
         form = cls(formdata=MultiDict(pairs), meta={"csrf": False}, **kwargs)

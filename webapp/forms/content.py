@@ -82,6 +82,7 @@ class ABTestForm(Form):
     """Create or edit an A/B test record. `results` (an object) is accepted from JSON only."""
 
     json_only = ("results",)
+    json_nullable = ("variant_a_id", "variant_b_id", "confidence")  # null clears them
 
     name = StringField("Name")
     test_type = StringField("Test type", default="subject_line")
