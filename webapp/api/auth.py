@@ -56,7 +56,9 @@ SCHEMAS: dict = {
             "email": {"type": "string", "format": "email", "maxLength": ACCOUNT["email"].max},
             "password": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
                          "description": "At least 8 characters; common passwords are refused"},
-            "passwordConfirm": {"type": "string", "description": "Optional; must equal password when sent"},
+            "passwordConfirm": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
+                                "description": "Optional for JSON clients (leave it out); when sent it must "
+                                               "equal password, else 422 on passwordConfirm"},
             "name": {"type": "string", "maxLength": ACCOUNT["user_name"].max},
             "invite": {"type": "string", "description": "An invite link's secret: joins that team"},
         },

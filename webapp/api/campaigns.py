@@ -15,11 +15,12 @@ from ..forms.content import ABTestForm, ContentItemForm
 from ..services import campaigns, choices, content, stats
 from ..services.access import MAX_ROW_ID
 from ..services.campaigns import MANUAL_STATUSES, MAX_BUDGET, SETTINGS_FIELDS, SORT_CHOICES
+from ..services.content_rules import VISUAL_URL_PATTERN
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from ..services.field_limits import AB_TEST, CAMPAIGN, CONTENT, CONTENT_LISTS
 from . import bp
-from .body import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
+from .body import PAGE_QUERY, PLATFORM_FITS, WRITE_ERRORS, json_object, page_wire
 from .openapi import nullable_text, operation
 from .wire import camel, to_wire
 
@@ -40,9 +41,7 @@ _SETTINGS = {
     "properties": {
         "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(choices.CONTENT_TYPES)}},
         "platforms": {"type": "array", "items": {"type": "string", "enum": list(choices.PLATFORMS)},
-                      "description": "Each must fit one of the content types (email→email; social_post→linkedin, "
-                                     "twitter, facebook, instagram; ad_copy→google_ads, meta_ads, linkedin, facebook, "
-                                     "instagram, twitter)."},
+                      "description": f"Each must fit one of the content types ({PLATFORM_FITS})."},
         "creativityLevel": {"type": "integer", "minimum": 1, "maximum": 10},
         "includeVisuals": {"type": "boolean"},
         "customInstructions": {"type": "string", "maxLength": CAMPAIGN["custom_instructions"].max},
@@ -89,8 +88,8 @@ _CONTENT_FIELDS = {
     "platform": {"type": "string", "enum": list(choices.PLATFORMS), "description": "Must fit the content type."},
     **{camel(key): {"type": "string", "maxLength": rule.max} for key, rule in CONTENT.items()},
     **{camel(key): _list_of(rule) for key, rule in CONTENT_LISTS.items()},
-    "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max,
-                  "description": "http(s) URL or an uploaded asset's path."},
+    "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max, "pattern": VISUAL_URL_PATTERN,
+                  "description": "An http(s) URL or an uploaded asset's path (/…, not //…); empty for none."},
     "visualBrief": _VISUAL_BRIEF,
     "status": {"type": "string", "enum": list(choices.CONTENT_STATUSES)},
     "variantGroup": {"type": ["string", "null"], "maxLength": CONTENT["variant_group"].max},
