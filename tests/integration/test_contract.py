@@ -204,6 +204,62 @@ def test_null_clears_what_the_document_says_is_nullable(owner_app):
     assert "null" not in repr(doc["CampaignUpdate"]["properties"]["status"])
 
 
+def _schema(ref_or_schema: dict) -> dict:
+    if "$ref" in ref_or_schema:
+        return DOCUMENT["components"]["schemas"][ref_or_schema["$ref"].rsplit("/", 1)[1]]
+    return ref_or_schema
+
+
+def _nullable(schema: dict) -> bool:
+    schema = _schema(schema)
+    kinds = schema.get("type")
+    return (kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
+            or any(_nullable(s) for s in schema.get("oneOf", []) + schema.get("anyOf", [])))
+
+
+def _body_fields():
+    """(method, path, wire name, its schema) for every input field the document lists, the keys of
+    nested objects (generationSettings.platforms) included."""
+    for path, ops in DOCUMENT["paths"].items():
+        for method, op in ops.items():
+            if "requestBody" not in op:
+                continue
+            props = _schema(op["requestBody"]["content"]["application/json"]["schema"]).get("properties", {})
+            for name, sub in props.items():
+                yield method, path, name, sub
+                for key, inner in _schema(sub).get("properties", {}).items():
+                    yield method, path, f"{name}.{key}", inner
+
+
+TYPE_ERRORS = ("Must be ", "Use a date like", "Send a ")
+
+
+def test_null_is_refused_exactly_where_the_document_forbids_it(owner_app):
+    api, ids = _fresh_ids(owner_app)
+    cid = ids["campaign_id"]
+    other = api.post(f"/api/campaigns/{cid}/content", json={"contentType": "email", "platform": "email",
+                                                           "subjectLine": "B", "contentBody": "B"}).get_json()
+    test = api.post(f"/api/campaigns/{cid}/ab-tests", json={"name": "Null test", "variantAId": ids["item_id"],
+                                                            "variantBId": other["id"]}).get_json()
+    ids["test_id"] = test["id"]
+    anonymous = owner_app.app.test_client()
+    for method, path, name, schema in _body_fields():
+        top, _, key = name.partition(".")
+        body = {top: {key: None}} if key else {top: None}
+        public = path in ("/api/auth/login", "/api/auth/register")
+        client, headers = (anonymous, {}) if public else (api.client, api.headers)
+        r = client.open(path.format(**ids), method=method.upper(), json=body, headers=headers)
+        assert r.status_code < 500, (method, path, name)
+        fields = r.get_json()["error"]["fields"] if r.status_code >= 400 else {}
+        said = fields.get(name) or fields.get(top) or ""
+        if _nullable(schema):
+            # null is read as empty or none: a rule may still refuse that (an email needs a subject
+            # line), but never as a value of the wrong type.
+            assert not said.startswith(TYPE_ERRORS), (method, path, name, said)
+        else:
+            assert r.status_code == 422 and said, (method, path, name, r.status_code, fields)
+
+
 def test_an_empty_date_input_on_the_page_still_means_no_date(owner_app):
     from tests.conftest import login_client
 

@@ -140,10 +140,12 @@ _CONVERTERS = (
 
 def json_formdata(field, value, *, nullable: bool = False) -> list[str]:
     """The formdata values for one JSON value (raises _WrongType with the field's error).
-    JSON null is no value for free text (read as empty), for a date (no date) and for a field the
+    JSON null is empty for free text, no value for a date (no date) and for a field the
     form names in `json_nullable`; anywhere else it is the field's type error ("Must be one of …",
     "Must be a list of …"), as the OpenAPI document says."""
-    if value is None and (nullable or isinstance(field, (StringField, DateField))):
+    if value is None and isinstance(field, StringField):
+        return [""]  # empty, as the document says (not the field's default: null never picks a value)
+    if value is None and (nullable or isinstance(field, DateField)):
         return []
     if isinstance(value, float) and value.is_integer() and not isinstance(field, DecimalField):
         value = int(value)  # JSON's 3.0 is the whole number 3 (JSON Schema agrees); "3.0" is no integer to WTForms
