@@ -80,3 +80,53 @@ def test_generate_single_takes_the_choices_the_document_lists(world):
     r = world.api.post(url, json={"contentType": "email", "platform": "0"})
     assert r.status_code == 422 and "platform" in r.get_json()["error"]["fields"]
     assert "0" not in schema["platform"]["enum"]
+
+
+def test_an_empty_string_is_no_number_and_no_choice_in_json(world):
+    api, cid = world.api, world.campaign["id"]
+    items = [api.post(f"/api/campaigns/{cid}/content", json={"contentType": "email", "platform": "email",
+                                                             "subjectLine": s, "contentBody": "B"}).get_json()
+             for s in ("A", "B")]
+    test = api.post(f"/api/campaigns/{cid}/ab-tests", json={"name": "T", "variantAId": items[0]["id"],
+                                                            "variantBId": items[1]["id"], "confidence": 0.5}).get_json()
+    r = api.put(f"/api/campaigns/{cid}/ab-tests/{test['id']}", json={"variantAId": "", "confidence": ""})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {"variantAId": "Must be a number.", "confidence": "Must be a number."}
+    r = api.put(f"/api/campaigns/{cid}", json={"budget": "", "objective": "", "personaId": ""})
+    assert r.get_json()["error"]["fields"] == {
+        "budget": "Must be a number.", "objective": "Must be one of awareness, consideration, conversion.",
+        "personaId": "Not a valid choice."}
+    got = api.get(f"/api/campaigns/{cid}/ab-tests/{test['id']}").get_json()
+    assert (got["variantAId"], got["confidence"]) == (items[0]["id"], 0.5)
+    # "" is documented where it means none: an A/B test's winner, a content list as one text.
+    r = api.put(f"/api/campaigns/{cid}/ab-tests/{test['id']}", json={"winner": ""})
+    assert r.status_code == 200 and r.get_json()["winner"] is None
+    assert "" in world.schemas["ABTestUpdate"]["properties"]["winner"]["enum"]
+    r = api.put(f"/api/campaigns/{cid}/content/{items[0]['id']}", json={"headlines": ""})
+    assert r.status_code == 200, r.get_json()
+    assert "string" in [s["type"] for s in world.schemas["ContentItemUpdate"]["properties"]["headlines"]["oneOf"]]
+
+
+def test_a_visual_brief_that_is_no_object_is_refused(world):
+    cid = world.campaign["id"]
+    item = world.api.post(f"/api/campaigns/{cid}/content", json={
+        "contentType": "email", "platform": "email", "subjectLine": "S", "contentBody": "B",
+        "visualBrief": {"description": "A chart"}}).get_json()
+    for brief in ("", 0, [], "a chart"):
+        r = world.api.put(f"/api/campaigns/{cid}/content/{item['id']}", json={"visualBrief": brief})
+        assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"visualBrief"}, brief
+    got = world.api.get(f"/api/campaigns/{cid}/content/{item['id']}").get_json()
+    assert got["visualBrief"]["description"] == "A chart"
+    for brief in (None, {}):  # no brief
+        r = world.api.put(f"/api/campaigns/{cid}/content/{item['id']}", json={"visualBrief": brief})
+        assert r.status_code == 200 and r.get_json()["visualBrief"] is None, brief
+
+
+def test_test_name_and_name_must_agree_when_both_are_sent(world):
+    url = f"/api/campaigns/{world.campaign['id']}/ab-tests"
+    r = world.api.post(url, json={"name": "Subject", "testName": 0})
+    assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"testName"}
+    r = world.api.post(url, json={"name": "Subject", "testName": "Subject"})
+    assert r.status_code == 201 and r.get_json()["name"] == "Subject"
+    r = world.api.post(url, json={"testName": ""})
+    assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"testName"}

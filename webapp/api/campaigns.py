@@ -94,6 +94,8 @@ _CONTENT_FIELDS = {
     "status": {"type": "string", "enum": list(choices.CONTENT_STATUSES)},
     "variantGroup": {"type": ["string", "null"], "maxLength": CONTENT["variant_group"].max},
 }
+# On input a list may also be one text: one entry per line (hashtags: separated by spaces or commas).
+_LISTS_INPUT = {camel(key): {"oneOf": [_list_of(rule), {"type": "string"}]} for key, rule in CONTENT_LISTS.items()}
 _RESULTS = {
     "type": "object", "additionalProperties": False,
     "properties": {v: {"type": "object", "additionalProperties": False,
@@ -101,6 +103,7 @@ _RESULTS = {
                                       for m in content.RESULT_METRICS}} for v in ("a", "b")},
 }
 _AB_NAME = {"type": "string", "minLength": 1, "maxLength": AB_TEST["name"].max}
+_AB_ALIAS = {**_AB_NAME, "description": "The seed's name for `name`; when both are sent they must be the same."}
 _AB_FIELDS = {
     "name": _AB_NAME,
     "testType": {"type": "string", "enum": list(choices.AB_TEST_TYPES)},
@@ -111,7 +114,7 @@ _AB_FIELDS = {
                    "description": "Another content item of the same campaign."},
     "startDate": _DATE,
     "results": {**_RESULTS, "type": ["object", "null"], "description": "null: no results yet."},
-    "winner": {"type": ["string", "null"], "enum": ["a", "b", None]},
+    "winner": {"type": ["string", "null"], "enum": ["a", "b", "", None], "description": "\"\" or null: none yet."},
     "confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
 }
 
@@ -186,15 +189,13 @@ SCHEMAS: dict = {
                        "format's own required fields (an email: subjectLine and contentBody; a Google Ads ad: "
                        "headlines; the others: contentBody). Fields the format does not have (hashtags on an "
                        "email) must be empty. Score, violations and metadata are computed by Herald.",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": "string"}]}}),
+        "properties": nullable_text({**_CONTENT_FIELDS, **_LISTS_INPUT}),
     },
     "ContentItemUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (re-checked and re-scored). \"status\": \"approved\" "
                        "needs a piece that passes its platform's hard limits (422 on status otherwise).",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": "string"}]}}),
+        "properties": nullable_text({**_CONTENT_FIELDS, **_LISTS_INPUT}),
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"}}}},
@@ -207,11 +208,11 @@ SCHEMAS: dict = {
     "ABTestInput": {
         "type": "object", "description": "A new A/B test: name (or the seed's testName) is required.",
         "anyOf": [{"required": ["name"]}, {"required": ["testName"]}],
-        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
+        "properties": {**_AB_FIELDS, "testName": _AB_ALIAS},
     },
     "ABTestUpdate": {
         "type": "object", "description": "Changes only the fields sent.",
-        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
+        "properties": {**_AB_FIELDS, "testName": _AB_ALIAS},
     },
     "ABTestList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"}}}},
@@ -419,7 +420,9 @@ def _ab_write(service, *ids, partial: bool = False):
     payload = json_object()
     alias = "test_name" in payload and "name" not in payload
     if "test_name" in payload:
-        payload.setdefault("name", payload.pop("test_name"))
+        test_name = payload.pop("test_name")
+        if payload.setdefault("name", test_name) != test_name:  # both sent: they must agree
+            raise ValidationFailed.for_fields({"test_name": "Send testName or name, or both the same."})
     try:
         form = ABTestForm.from_json(payload, partial=partial)
         form.raise_if_invalid()

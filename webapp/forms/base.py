@@ -93,7 +93,8 @@ def _names(field, value) -> list[str]:
 
 
 def _number(field, value) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    # "" is no number (a page's empty input is; a JSON client sends null where the field allows it).
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
         raise _WrongType("Must be a number.")
     return [str(value)]
 
@@ -102,13 +103,15 @@ def one_of(field) -> str:
     """"Must be one of …" with the values a select field offers (the first few of a long list)."""
     values = [str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or ()]
     values = [v for v in values if v]
+    if not values:  # choices set per request (a page's personas): none offered here
+        return "Not a valid choice."
     if len(values) > 12:
         return f"Must be one of {', '.join(values[:3])} … ({len(values)} in all)."
     return f"Must be one of {', '.join(values)}."
 
 
 def _choice(field, value) -> list[str]:
-    if value is None:
+    if value is None or value == "":  # a page's "none of these" option; JSON says null where allowed
         raise _WrongType(one_of(field))
     if isinstance(value, (dict, list, bool)):
         raise _WrongType("Send a single value, not a list, object or true/false.")

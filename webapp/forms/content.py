@@ -55,7 +55,8 @@ class ContentItemForm(Form):
     def to_data(self) -> dict:
         data = super().to_data()
         brief = data.get("visual_brief")
-        if "visual_brief" in data and not visual_brief_problem(brief or None):
+        # null and {} are no brief; "", 0 or [] are no object and stay for check_content to refuse.
+        if "visual_brief" in data and not visual_brief_problem(brief):
             data["visual_brief"] = {k: brief.get(k, "").strip() for k in VISUAL_BRIEF_KEYS} if brief else None
         return data
 
