@@ -13,7 +13,7 @@ from ..services.pagination import parse_int
 from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web.auth import login_rate_limits
 from . import CSRF_FREE_ENDPOINTS, bp
-from .openapi import operation
+from .openapi import nullable_text, operation
 from .wire import from_wire, to_wire
 
 _USER = {
@@ -52,14 +52,16 @@ SCHEMAS: dict = {
     },
     "RegisterBody": {
         "type": "object",
-        "properties": {
+        "properties": nullable_text({
             "email": {"type": "string", "format": "email", "maxLength": ACCOUNT["email"].max},
             "password": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
                          "description": "At least 8 characters; common passwords are refused"},
-            "passwordConfirm": {"type": "string", "description": "Optional; must equal password when sent"},
+            "passwordConfirm": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
+                                "description": "Optional for JSON clients (leave it out); when sent it must "
+                                               "equal password, else 422 on passwordConfirm"},
             "name": {"type": "string", "maxLength": ACCOUNT["user_name"].max},
             "invite": {"type": "string", "description": "An invite link's secret: joins that team"},
-        },
+        }),
         "required": ["email", "password"],
     },
     "AuthResult": {

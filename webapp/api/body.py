@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from ..services.choices import CONTENT_TYPE_PLATFORMS
 from ..services.errors import ServiceError
 from ..services.pagination import BadQuery
 from .wire import from_wire
@@ -13,6 +14,8 @@ PAGE_QUERY = {
     "perPage": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Items per page, 1–100 (default 20)."},
 }
 WRITE_ERRORS = (400, 403, 404, 413, 422)
+# Which platforms each content type goes on, for the document's descriptions.
+PLATFORM_FITS = "; ".join(f"{kind}→{', '.join(names)}" for kind, names in CONTENT_TYPE_PLATFORMS.items())
 
 
 def json_object() -> dict:

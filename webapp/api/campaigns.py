@@ -15,17 +15,18 @@ from ..forms.content import ABTestForm, ContentItemForm
 from ..services import campaigns, choices, content, stats
 from ..services.access import MAX_ROW_ID
 from ..services.campaigns import MANUAL_STATUSES, MAX_BUDGET, SETTINGS_FIELDS, SORT_CHOICES
+from ..services.content_rules import VISUAL_URL_PATTERN
 from ..services.currencies import CURRENCY_CODES
 from ..services.errors import ValidationFailed
 from ..services.field_limits import AB_TEST, CAMPAIGN, CONTENT, CONTENT_LISTS
 from . import bp
-from .body import PAGE_QUERY, WRITE_ERRORS, json_object, page_wire
+from .body import PAGE_QUERY, PLATFORM_FITS, WRITE_ERRORS, json_object, page_wire
 from .openapi import nullable_text, operation
 from .wire import camel, to_wire
 
 # --- schemas ----------------------------------------------------------------------------------
 
-_DATE = {"type": ["string", "null"], "format": "date"}
+_DATE = {"type": ["string", "null"], "format": "date", "description": "A date like 2025-03-31; null for none."}
 _DATETIME = {"type": "string", "format": "date-time"}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
@@ -40,14 +41,14 @@ _SETTINGS = {
     "properties": {
         "contentTypes": {"type": "array", "items": {"type": "string", "enum": list(choices.CONTENT_TYPES)}},
         "platforms": {"type": "array", "items": {"type": "string", "enum": list(choices.PLATFORMS)},
-                      "description": "Each must fit one of the content types (email→email; social_post→linkedin, "
-                                     "twitter, facebook, instagram; ad_copy→google_ads, meta_ads, linkedin, facebook, "
-                                     "instagram, twitter)."},
+                      "description": f"Each must fit one of the content types ({PLATFORM_FITS})."},
         "creativityLevel": {"type": "integer", "minimum": 1, "maximum": 10},
         "includeVisuals": {"type": "boolean"},
         "customInstructions": {"type": "string", "maxLength": CAMPAIGN["custom_instructions"].max},
     },
 }
+# What a client sends: the free text of generationSettings may be null too (read as empty).
+_SETTINGS_INPUT = {**_SETTINGS, "properties": nullable_text(_SETTINGS["properties"])}
 _CAMPAIGN_FIELDS = {
     "personaId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                   "description": "One of the team's (unarchived) personas."},
@@ -60,7 +61,7 @@ _CAMPAIGN_FIELDS = {
     "budget": {"type": "number", "minimum": 0, "maximum": float(MAX_BUDGET), "multipleOf": 0.01},
     "currency": {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217 code."},
     "startDate": _DATE,
-    "endDate": {**_DATE, "description": "On or after startDate."},
+    "endDate": {**_DATE, "description": "On or after startDate; null for none."},
     "tone": {"type": "string", "maxLength": CAMPAIGN["tone"].max},
     "keywords": {"type": "string", "maxLength": CAMPAIGN["keywords"].max,
                  "description": "Comma-separated (a list is accepted on input and joined with \", \")."},
@@ -68,7 +69,8 @@ _CAMPAIGN_FIELDS = {
 }
 # Herald alone sets generating and failed; a client may choose the rest (transitions still apply).
 _INPUT_STATUS = {"status": {"type": "string", "enum": list(MANUAL_STATUSES),
-                            "description": "draft, active or completed, following the allowed transitions."}}
+                            "description": "draft, active or completed, following the allowed transitions."},
+                 "generationSettings": _SETTINGS_INPUT}
 _METADATA = {
     "type": "object",
     "properties": {
@@ -86,12 +88,14 @@ _CONTENT_FIELDS = {
     "platform": {"type": "string", "enum": list(choices.PLATFORMS), "description": "Must fit the content type."},
     **{camel(key): {"type": "string", "maxLength": rule.max} for key, rule in CONTENT.items()},
     **{camel(key): _list_of(rule) for key, rule in CONTENT_LISTS.items()},
-    "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max,
-                  "description": "http(s) URL or an uploaded asset's path."},
+    "visualUrl": {"type": "string", "maxLength": CONTENT["visual_url"].max, "pattern": VISUAL_URL_PATTERN,
+                  "description": "An http(s) URL or an uploaded asset's path (/…, not //…); empty for none."},
     "visualBrief": _VISUAL_BRIEF,
     "status": {"type": "string", "enum": list(choices.CONTENT_STATUSES)},
     "variantGroup": {"type": ["string", "null"], "maxLength": CONTENT["variant_group"].max},
 }
+# On input a list may also be one text: one entry per line (hashtags: separated by spaces or commas).
+_LISTS_INPUT = {camel(key): {"oneOf": [_list_of(rule), {"type": "string"}]} for key, rule in CONTENT_LISTS.items()}
 _RESULTS = {
     "type": "object", "additionalProperties": False,
     "properties": {v: {"type": "object", "additionalProperties": False,
@@ -99,6 +103,7 @@ _RESULTS = {
                                       for m in content.RESULT_METRICS}} for v in ("a", "b")},
 }
 _AB_NAME = {"type": "string", "minLength": 1, "maxLength": AB_TEST["name"].max}
+_AB_ALIAS = {**_AB_NAME, "description": "The seed's name for `name`; when both are sent they must be the same."}
 _AB_FIELDS = {
     "name": _AB_NAME,
     "testType": {"type": "string", "enum": list(choices.AB_TEST_TYPES)},
@@ -108,8 +113,8 @@ _AB_FIELDS = {
     "variantBId": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                    "description": "Another content item of the same campaign."},
     "startDate": _DATE,
-    "results": _RESULTS,
-    "winner": {"type": ["string", "null"], "enum": ["a", "b", None]},
+    "results": {**_RESULTS, "type": ["object", "null"], "description": "null: no results yet."},
+    "winner": {"type": ["string", "null"], "enum": ["a", "b", "", None], "description": "\"\" or null: none yet."},
     "confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
 }
 
@@ -184,15 +189,13 @@ SCHEMAS: dict = {
                        "format's own required fields (an email: subjectLine and contentBody; a Google Ads ad: "
                        "headlines; the others: contentBody). Fields the format does not have (hashtags on an "
                        "email) must be empty. Score, violations and metadata are computed by Herald.",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": ["string", "null"]}]}}),
+        "properties": nullable_text({**_CONTENT_FIELDS, **_LISTS_INPUT}),
     },
     "ContentItemUpdate": {
         "type": "object",
         "description": "Changes only the fields sent (re-checked and re-scored). \"status\": \"approved\" "
                        "needs a piece that passes its platform's hard limits (422 on status otherwise).",
-        "properties": nullable_text({**_CONTENT_FIELDS, "hashtags": {"oneOf": [_list_of(CONTENT_LISTS["hashtags"]),
-                                                                               {"type": ["string", "null"]}]}}),
+        "properties": nullable_text({**_CONTENT_FIELDS, **_LISTS_INPUT}),
     },
     "ContentItemList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContentItem"}}}},
@@ -205,11 +208,11 @@ SCHEMAS: dict = {
     "ABTestInput": {
         "type": "object", "description": "A new A/B test: name (or the seed's testName) is required.",
         "anyOf": [{"required": ["name"]}, {"required": ["testName"]}],
-        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
+        "properties": {**_AB_FIELDS, "testName": _AB_ALIAS},
     },
     "ABTestUpdate": {
         "type": "object", "description": "Changes only the fields sent.",
-        "properties": {**_AB_FIELDS, "testName": _AB_NAME},
+        "properties": {**_AB_FIELDS, "testName": _AB_ALIAS},
     },
     "ABTestList": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/ABTest"}}}},
@@ -253,8 +256,8 @@ LIST_QUERY = {
 def _campaign_form(*, partial: bool = False) -> CampaignForm:
     """The campaign body with generationSettings un-nested into the flat fields the form knows."""
     payload = json_object()
-    settings = payload.pop("generation_settings", None)
-    if settings is not None:
+    if "generation_settings" in payload:
+        settings = payload.pop("generation_settings")
         if not isinstance(settings, dict):
             raise ValidationFailed("generationSettings must be an object.",
                                    {"generation_settings": "Must be an object."})
@@ -417,7 +420,9 @@ def _ab_write(service, *ids, partial: bool = False):
     payload = json_object()
     alias = "test_name" in payload and "name" not in payload
     if "test_name" in payload:
-        payload.setdefault("name", payload.pop("test_name"))
+        test_name = payload.pop("test_name")
+        if payload.setdefault("name", test_name) != test_name:  # both sent: they must agree
+            raise ValidationFailed.for_fields({"test_name": "Send testName or name, or both the same."})
     try:
         form = ABTestForm.from_json(payload, partial=partial)
         form.raise_if_invalid()

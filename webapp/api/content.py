@@ -21,7 +21,8 @@ from .wire import to_wire
 
 _ID = {"type": "integer", "minimum": 1}
 _OPTIONS = {
-    "personaId": {**_ID, "description": "Write for this persona instead of the campaign's."},
+    "personaId": {**_ID, "type": ["integer", "null"],
+                  "description": "Write for this persona instead of the campaign's (null: the campaign's)."},
     "tone": {"type": ["string", "null"], "maxLength": TONE.max, "description": "Overrides the campaign's tone."},
     "count": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
 }
@@ -52,7 +53,8 @@ SCHEMAS: dict = {
     "VariationsRequest": {
         "type": "object", "required": ["contentId"],
         "properties": {"contentId": {**_ID, "description": "The item to vary (A/B); variants join its group."},
-                       "campaignId": {**_ID, "description": "Optional; must be the item's campaign."},
+                       "campaignId": {**_ID, "type": ["integer", "null"],
+                                      "description": "Optional (null: the item's); must be the item's campaign."},
                        **_OPTIONS, "count": {**_OPTIONS["count"], "default": 2}},
     },
     "BatchGenerateRequest": {

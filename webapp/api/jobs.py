@@ -8,11 +8,12 @@ from ..auth import require_actor
 from ..extensions import db
 from ..forms.generation import SingleJobForm
 from ..services import jobs
+from ..services.choices import CONTENT_TYPES, PLATFORMS
 from ..services.field_limits import TONE
 from ..services.jobs import JOB_STATUSES, QUEUES
 from ..services.pagination import BadQuery
 from . import bp
-from .body import json_object
+from .body import PLATFORM_FITS, json_object
 from .openapi import operation
 from .wire import to_wire
 
@@ -73,11 +74,12 @@ SCHEMAS: dict = {
     "GenerateSingle": {
         "type": "object", "required": ["contentType", "platform"],
         "properties": {
-            "contentType": {"type": "string", "enum": ["email", "social_post", "ad_copy"]},
-            "platform": {"type": "string", "minLength": 1, "description": "Must fit the content type."},
+            "contentType": {"type": "string", "enum": list(CONTENT_TYPES)},
+            "platform": {"type": "string", "enum": list(PLATFORMS),
+                         "description": f"Must fit the content type ({PLATFORM_FITS})."},
             "tone": {"type": ["string", "null"], "maxLength": TONE.max},
             "personaId": {"type": ["integer", "null"],
-                          "description": "One of the team's personas (default: the campaign's)."},
+                          "description": "One of the team's personas (default, or null: the campaign's)."},
         },
     },
 }

@@ -5,7 +5,8 @@ JSON values of the wrong type (a list where a number belongs, a number where tex
 field errors, never crashes. A create takes every field (defaults for the keys left out); an update
 (`partial=True`) takes only the keys sent, so a PUT changes only what it names. The service's pure
 rules run over the converted data through `rule_errors`, and the error message is built once
-(ValidationFailed.for_fields).
+(ValidationFailed.for_fields). Text no database can store (NUL, a lone surrogate) is a field error
+in every field, whichever way it came.
 """
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import TextArea
 
+from ..security import unstorable_text
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.field_limits import Limit
 
@@ -70,13 +74,13 @@ def _strings(value, message: str) -> list[str]:
     return value
 
 
-def _boolean(value) -> list[str]:
+def _boolean(field, value) -> list[str]:
     if not isinstance(value, bool):
         raise _WrongType("Must be true or false.")
     return ["y"] if value else []
 
 
-def _text_list(value) -> list[str]:
+def _text_list(field, value) -> list[str]:
     if isinstance(value, str):
         return [value]
     value = _strings(value, "Must be a list of text.")
@@ -84,30 +88,47 @@ def _text_list(value) -> list[str]:
     return value + [""] if len(value) == 1 else value
 
 
-def _names(value) -> list[str]:
+def _names(field, value) -> list[str]:
     return _strings(value, "Must be a list of names.")
 
 
-def _number(value) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+def _number(field, value) -> list[str]:
+    # "" is no number (a page's empty input is; a JSON client sends null where the field allows it).
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
         raise _WrongType("Must be a number.")
     return [str(value)]
 
 
-def _choice(value) -> list[str]:
+def one_of(field) -> str:
+    """"Must be one of …" with the values a select field offers (the first few of a long list)."""
+    values = [str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or ()]
+    values = [v for v in values if v]
+    if not values:  # choices set per request (a page's personas): none offered here
+        return "Not a valid choice."
+    if len(values) > 12:
+        return f"Must be one of {', '.join(values[:3])} … ({len(values)} in all)."
+    return f"Must be one of {', '.join(values)}."
+
+
+def _choice(field, value) -> list[str]:
+    if value is None or value == "":  # a page's "none of these" option; JSON says null where allowed
+        raise _WrongType(one_of(field))
     if isinstance(value, (dict, list, bool)):
         raise _WrongType("Send a single value, not a list, object or true/false.")
     return [str(value)]
 
 
-def _date(value) -> list[str]:
+def _date(field, value) -> list[str]:
+    if value == "":
+        # A page's empty date input means no date; a JSON client says so with null.
+        raise _WrongType("Use a date like 2025-03-31, or null for none.")
     if not isinstance(value, str):
         raise _WrongType("Use a date like 2025-03-31.")
     # A JavaScript ISO datetime ("2025-03-31T00:00:00.000Z") names its date first.
     return [value[:10] if "T" in value else value]
 
 
-def _text(value) -> list[str]:
+def _text(field, value) -> list[str]:
     if not isinstance(value, str):
         raise _WrongType("Must be text.")
     return [value]
@@ -120,22 +141,31 @@ _CONVERTERS = (
 )
 
 
-def json_formdata(field, value) -> list[str]:
-    """The formdata values for one JSON value (raises _WrongType with the field's error)."""
+def json_formdata(field, value, *, nullable: bool = False) -> list[str]:
+    """The formdata values for one JSON value (raises _WrongType with the field's error).
+    JSON null is empty for free text, no value for a date (no date) and for a field the
+    form names in `json_nullable`; anywhere else it is the field's type error ("Must be one of …",
+    "Must be a list of …"), as the OpenAPI document says."""
+    if value is None and isinstance(field, StringField):
+        return [""]  # empty, as the document says (not the field's default: null never picks a value)
+    if value is None and (nullable or isinstance(field, DateField)):
+        return []
     if isinstance(value, float) and value.is_integer() and not isinstance(field, DecimalField):
         value = int(value)  # JSON's 3.0 is the whole number 3 (JSON Schema agrees); "3.0" is no integer to WTForms
     convert = next((fn for kind, fn in _CONVERTERS if isinstance(field, kind)), _text)
-    return convert(value)
+    return convert(field, value)
 
 
 class Form(FlaskForm):
     """Base of every Herald form. Subclasses may list `json_only` keys (nested objects copied from
-    the payload as sent, checked by `rule_errors`) and `json_joined` keys (a JSON list the form
-    holds as text joined with ", "), convert values in `field_value` and add the service's pure
-    rules in `rule_errors(data)`."""
+    the payload as sent, checked by `rule_errors`), `json_joined` keys (a JSON list the form
+    holds as text joined with ", ") and `json_nullable` keys (optional fields where JSON null means
+    none: an optional id, a number that may be cleared), convert values in `field_value` and add the
+    service's pure rules in `rule_errors(data)`."""
 
     json_only: tuple[str, ...] = ()
     json_joined: tuple[str, ...] = ()
+    json_nullable: tuple[str, ...] = ()
 
     _sent: frozenset[str] | None = None  # None: every field takes part (an HTML post, a JSON create)
     _from_json = False
@@ -156,10 +186,11 @@ class Form(FlaskForm):
                 extra[name] = value
                 continue
             field = prototype._fields.get(name)
-            if field is None or name == "csrf_token" or value is None:
+            if field is None or name == "csrf_token":
                 continue  # unknown and read-only keys are ignored, so a client can send back what it read
             try:
-                pairs += [(name, v) for v in json_formdata(field, cls._joined(name, value))]
+                values = json_formdata(field, cls._joined(name, value), nullable=name in cls.json_nullable)
+                pairs += [(name, v) for v in values]
             except _WrongType as exc:
                 errors[name] = str(exc)
         form = cls(formdata=MultiDict(pairs), meta={"csrf": False}, **kwargs)
@@ -204,9 +235,19 @@ class Form(FlaskForm):
                 field.errors = []  # not sent in a partial update: nothing to check
         for name, message in self._type_errors.items():
             self._fields[name].errors = [message]
+        self._refuse_unstorable_text()
         self._extra_errors = {}
         self._add_rule_errors()
         return not self.errors_dict()
+
+    def _refuse_unstorable_text(self) -> None:
+        """A NUL or a lone surrogate in any text a field received is that field's error, on an HTML
+        post as in a JSON body (PostgreSQL cannot store NUL, SQLite would store it silently)."""
+        for name, field in self._fields.items():
+            texts = (v for v in field.raw_data or () if isinstance(v, str))
+            problem = next(filter(None, map(unstorable_text, texts)), None)
+            if problem and self.sent(name):
+                field.errors = [problem]
 
     def _add_rule_errors(self) -> None:
         """The rules' errors, beside the fields that have none yet (a type error says more)."""

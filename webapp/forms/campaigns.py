@@ -33,6 +33,7 @@ class CampaignForm(Form):
     """Create or edit a campaign (generation settings are flat fields here; the API nests them)."""
 
     json_joined = ("keywords",)
+    json_nullable = ("persona_id",)  # null: no persona
 
     name = StringField("Name", validators=[DataRequired("Name is required."), limit(CAMPAIGN["name"])])
     persona_id = SelectField("Persona", coerce=_optional_int, choices=select_choices([("", "No persona")]),

@@ -55,7 +55,8 @@ class ContentItemForm(Form):
     def to_data(self) -> dict:
         data = super().to_data()
         brief = data.get("visual_brief")
-        if "visual_brief" in data and not visual_brief_problem(brief or None):
+        # null and {} are no brief; "", 0 or [] are no object and stay for check_content to refuse.
+        if "visual_brief" in data and not visual_brief_problem(brief):
             data["visual_brief"] = {k: brief.get(k, "").strip() for k in VISUAL_BRIEF_KEYS} if brief else None
         return data
 
@@ -82,6 +83,7 @@ class ABTestForm(Form):
     """Create or edit an A/B test record. `results` (an object) is accepted from JSON only."""
 
     json_only = ("results",)
+    json_nullable = ("variant_a_id", "variant_b_id", "confidence")  # null clears them
 
     name = StringField("Name")
     test_type = StringField("Test type", default="subject_line")

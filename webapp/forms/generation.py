@@ -33,6 +33,7 @@ def _count(default: int):
 class OverridesForm(Form):
     """What every generate request may add: a persona and a tone for this request only."""
 
+    json_nullable: tuple[str, ...] = ("persona_id",)  # null: the campaign's persona
     persona_id = _id("Persona")
     tone = _tone()
 
@@ -86,6 +87,7 @@ class VariationOptionsForm(OverridesForm):
 class VariationsForm(VariationOptionsForm):
     """POST /api/content/generate-variations."""
 
+    json_nullable = (*OverridesForm.json_nullable, "campaign_id")  # null: the item's campaign
     content_id = _id("Content item", required=True)
     campaign_id = _id("Campaign")
 
@@ -130,9 +132,9 @@ class BatchForm(OverridesForm):
         return super().field_value(name, field)
 
     def rule_errors(self, data: dict) -> dict[str, str]:
-        items = self._extra.get("items")
-        if items is None:
+        if "items" not in self._extra:
             return {}
+        items = self._extra["items"]
         if not isinstance(items, list):
             return {"items": "Send a list of objects."}
         problems = ((i, _batch_entry_problem(entry)) for i, entry in enumerate(items))
