@@ -21,6 +21,7 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import ApiClient, Factory, base_config, make_app
+from tests.helpers.api_world import one_of_each
 from webapp import create_app
 from webapp.extensions import db
 
@@ -51,16 +52,7 @@ def owner_app(tmp_path_factory):
     world = SimpleNamespace(app=app, factory=factory, user=user, token=factory.token(user, name="contract"))
     # Something to find behind the ids schemathesis tries (1, 2, …), so reads and writes get past 404.
     api = ApiClient(app, world.token)
-    persona = api.post("/api/personas", json={"name": "CFO Carla"}).get_json()
-    campaign = api.post("/api/campaigns", json={
-        "name": "Spring launch", "personaId": persona["id"],
-        "generationSettings": {"contentTypes": ["email"], "platforms": ["email"]}}).get_json()
-    items = [api.post(f"/api/campaigns/{campaign['id']}/content",
-                      json={"contentType": "email", "platform": "email", "subjectLine": s,
-                            "contentBody": f"Body {s}"}).get_json()
-             for s in ("A", "B")]
-    api.post(f"/api/campaigns/{campaign['id']}/ab-tests",
-             json={"name": "Subject", "variantAId": items[0]["id"], "variantBId": items[1]["id"]})
+    one_of_each(api)
     yield world
     with app.app_context():
         db.session.remove()

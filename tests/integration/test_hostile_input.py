@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.conftest import ApiClient, Factory, make_app
+from tests.helpers.api_world import one_of_each
 from webapp.api.openapi import build_document
 from webapp.extensions import db
 
@@ -30,18 +31,7 @@ def world(tmp_path_factory):
     factory = Factory(app)
     user = factory.user(email="owner@example.com")
     api = ApiClient(app, factory.token(user))
-    persona = api.post("/api/personas", json={"name": "CFO Carla"}).get_json()
-    campaign = api.post("/api/campaigns", json={
-        "name": "Spring launch", "personaId": persona["id"],
-        "generationSettings": {"contentTypes": ["email"], "platforms": ["email"]}}).get_json()
-    items = [api.post(f"/api/campaigns/{campaign['id']}/content",
-                      json={"contentType": "email", "platform": "email", "subjectLine": s,
-                            "contentBody": f"Body {s}"}).get_json()
-             for s in ("A", "B")]
-    test = api.post(f"/api/campaigns/{campaign['id']}/ab-tests", json={
-        "name": "Subject", "variantAId": items[0]["id"], "variantBId": items[1]["id"]}).get_json()
-    ids = {"persona_id": persona["id"], "campaign_id": campaign["id"], "item_id": items[0]["id"],
-           "test_id": test["id"], "token_id": api.get("/api/auth/tokens").get_json()["items"][0]["id"],
+    ids = {**one_of_each(api), "token_id": api.get("/api/auth/tokens").get_json()["items"][0]["id"],
            "queue": "content-generation", "job_id": JOB_ID}
     with app.app_context():
         doc = build_document(app)
