@@ -191,6 +191,8 @@ def test_page_names_the_model_and_checks_the_server(model_app, openai_server):
     assert "Writing with <strong>test-model</strong>" in page
     status = c.get("/ai/status", headers=HX).get_data(as_text=True)
     assert "answers" in status and "sk-test-secret-key" not in status and "sk-test-secret-key" not in page
+    host = openai_server.base_url.split("//")[1].split("/")[0]
+    assert f"Server {host} answers." in status  # the writer's host, named on the page
 
 
 def test_invalid_key_message_on_the_page(model_app, openai_server):

@@ -269,7 +269,7 @@ def test_status_is_cached_and_never_shows_the_key(openai_server):
     w = writer(openai_server)
     st = w.status()
     assert st["writer"] == "openai" and st["reachable"] is True and st["model"] == "test-model"
-    assert st["baseUrlHost"] == openai_server.base_url.split("//")[1].split("/")[0]
+    assert st["base_url_host"] == openai_server.base_url.split("//")[1].split("/")[0]
     assert "sk-test" not in json.dumps(st)
     n = len(openai_server.requests)
     w.status()

@@ -298,8 +298,8 @@ class OfflineWriter:
                         suggestions=suggestions, score=max(1, round(total / 10)))
 
     def status(self) -> dict:
-        return {"writer": self.name, "model": self.model, "baseUrlHost": None, "reachable": True,
-                "checkedAt": datetime.now(UTC).isoformat(timespec="seconds")}
+        return {"writer": self.name, "model": self.model, "base_url_host": None, "reachable": True,
+                "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
     # --- composition ---------------------------------------------------------------------------
 

@@ -191,9 +191,9 @@ class OpenAIWriter:
             reachable, detail = False, "timed out"
         except openai.APIConnectionError:
             reachable, detail = False, "cannot connect"
-        self._status = {"writer": self.name, "model": self.model, "baseUrlHost": base_url_host(self.base_url),
+        self._status = {"writer": self.name, "model": self.model, "base_url_host": base_url_host(self.base_url),
                         "reachable": reachable, "detail": detail,
-                        "checkedAt": datetime.now(UTC).isoformat(timespec="seconds")}
+                        "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
         self._status_at = now
         return dict(self._status)
 

@@ -28,7 +28,7 @@ class Writer(Protocol):
         ...
 
     def status(self) -> dict:
-        """{writer, model, baseUrlHost, reachable: bool|None, checkedAt} — never the key."""
+        """{writer, model, base_url_host, reachable: bool|None, checked_at} — never the key."""
         ...
 
 

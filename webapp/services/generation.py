@@ -316,7 +316,6 @@ def ai_status(actor: Actor, config: Mapping) -> dict:
     check the writer caches briefly), the team's usage this month against its budget, and that
     batch-generate takes "async": true (the job system always runs it)."""
     status = writer_for(config).status()
-    status.pop("apiKey", None)
     return {**status, "usage": usage.usage_this_month(actor.team_id, config), "async_batch": True}
 
 
