@@ -1,5 +1,5 @@
 """Content items of a campaign (manual add/edit; AI writing lives in services.generation) and
-A/B test records (schema and CRUD; the results workflow comes later)."""
+A/B test records (schema and CRUD)."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -255,3 +255,11 @@ def test_delete_campaign(app, owner_client, owner):
     assert response.status_code == 302 and response.headers["Location"].endswith("/campaigns")
     with app.app_context():
         assert db.session.get(Campaign, campaign_id) is None
+
+
+def test_empty_campaign_points_to_generation_that_exists(app, owner_client, owner):
+    campaign_id = add_campaign(app, owner)
+    html = owner_client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "No content yet" in html
+    assert "Generate the campaign and Herald drafts every planned piece" in html
+    assert "when generation is set up" not in html  # generation is part of Herald, not a promise
