@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -19,6 +20,9 @@ from flask import Flask, g, has_request_context, request
 
 logger = logging.getLogger("herald")
 
+# A client's or proxy's request id is kept only in this shape (no spaces, quotes or line breaks), so
+# it can neither forge a log line nor smuggle text into one; anything else gets an id of our own.
+REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._-]{8,128}")
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
 
 
@@ -95,8 +99,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def _start_timer():
         incoming = request.headers.get("X-Request-ID", "")
-        # Accept a proxy's id only when it is short and plain; otherwise make our own.
-        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        g.request_id = incoming if REQUEST_ID_SHAPE.fullmatch(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

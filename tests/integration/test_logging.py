@@ -36,13 +36,13 @@ def _records(buf: io.StringIO) -> list[dict]:
 
 def test_json_lines_parse_and_carry_the_request_id(json_app):
     buf = _capture(json_app)
-    r = json_app.test_client().get("/healthz", headers={"X-Request-ID": "req-42"})
+    r = json_app.test_client().get("/healthz", headers={"X-Request-ID": "req-4242"})
     assert r.status_code == 200
     records = _records(buf)  # every line must be valid JSON
     access = [x for x in records if x.get("path") == "/healthz" and "status" in x]
     assert len(access) == 1, records
     line = access[0]
-    assert line["request_id"] == "req-42"
+    assert line["request_id"] == "req-4242"
     assert line["method"] == "GET" and line["status"] == 200
     assert isinstance(line["duration_ms"], float)
     assert line["level"] == "INFO" and line["logger"] == "herald"
@@ -80,11 +80,11 @@ def test_api_error_is_json_and_logged(json_app):
 def test_text_format_error_has_traceback_and_request_id(app):
     app.add_url_rule("/api/test-only/boom", "test_boom", _boom)
     buf = _capture(app)
-    r = app.test_client().get("/api/test-only/boom", headers={"X-Request-ID": "abc-999"})
+    r = app.test_client().get("/api/test-only/boom", headers={"X-Request-ID": "abc-9999"})
     assert r.status_code == 500
     out = buf.getvalue()
     error_line = next(line for line in out.splitlines() if " ERROR " in line)
-    assert "rid=abc-999" in error_line
+    assert "rid=abc-9999" in error_line
     assert "Traceback (most recent call last)" in out
     assert "RuntimeError: kaboom-7f3a" in out
     assert "GET /api/test-only/boom 500" in out
