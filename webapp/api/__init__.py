@@ -27,21 +27,18 @@ def _rate_key() -> str:
 limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=_rate_key)(bp)
 
 
-# Endpoints that take credentials in a JSON body and use no session (api/auth.py: login, register);
-# they insist on application/json, which a cross-site form cannot send, so CSRF does not apply.
-CSRF_FREE_ENDPOINTS: set[str] = set()
-
-
 @bp.before_request
 def _api_guard():
     # Browser (cookie) calls to the API need the CSRF token like any form; Bearer calls do not,
     # since a cross-site page cannot set the Authorization header.
     if _is_public():
-        return  # log in, register, the document: a stale token sent along changes nothing
+        # Log in, register, the document: they use no session, so there is nothing to forge (log in and
+        # register insist on application/json, which a cross-site form cannot send), and a stale token
+        # sent along changes nothing.
+        return
     if bearer_token():
         current_actor()  # resolve now so a bad token is a 401 before any body parsing
-    elif (request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in CSRF_FREE_ENDPOINTS
-            and current_actor() is not None):
+    elif request.method not in ("GET", "HEAD", "OPTIONS") and current_actor() is not None:
         # Only a logged-in browser has a session to forge; an anonymous write gets the view's 401.
         csrf.protect()
 

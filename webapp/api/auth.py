@@ -12,7 +12,7 @@ from ..services.field_limits import ACCOUNT
 from ..services.pagination import parse_int
 from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web.auth import login_rate_limits
-from . import CSRF_FREE_ENDPOINTS, bp
+from . import bp
 from .openapi import nullable_text, operation
 from .wire import from_wire, to_wire
 
@@ -156,7 +156,6 @@ def auth_register():
     return _auth_result(user, token, secret, 201)
 
 
-CSRF_FREE_ENDPOINTS.update({"api.auth_login", "api.auth_register"})
 
 
 @bp.get("/auth/me")
