@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ..services.choices import format_pairs, limits_for, platform_name
 from ..services.content import content_fields
-from ..services.content_formats import format_pairs, limits_for, platform_name
 
 CONTENT_TYPE_LABELS = {"email": "Email", "social_post": "Social post", "ad_copy": "Ad"}
 # A person thinks in formats ("LinkedIn post", "Google search ad"), not in (type, platform) pairs.
