@@ -165,7 +165,7 @@ def test_status_transitions(factory, api_client):
 
 
 def test_delete_and_conflict_while_generating(app, factory, api_client):
-    from webapp.services.campaigns import set_status_by_system
+    from webapp.services.jobs.campaign_status import set_status_by_system
 
     t = make_team(factory, api_client)
     c = new_campaign(t.api)

@@ -11,7 +11,7 @@ from .access import row_id
 from .currencies import is_currency
 from .field_limits import CAMPAIGN
 
-# Status changes a person may make (jobs use set_status_by_system). Same-status is always fine.
+# Status changes a person may make (jobs set theirs through jobs.campaign_status). Same-status is always fine.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     "draft": {"active", "generating"},
     "active": {"completed", "draft", "generating"},

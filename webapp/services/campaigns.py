@@ -8,7 +8,6 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..models import ACTIVE_JOB_STATUSES, CAMPAIGN_STATUSES, OBJECTIVES, Campaign, Job, Persona
-from ..models._types import utcnow
 from .access import Actor, get_scoped, require_role, row_id
 from .campaign_rules import (  # noqa: F401  (the rules are part of this service's interface)
     ALLOWED_TRANSITIONS,
@@ -190,18 +189,6 @@ def delete_campaign(actor: Actor, campaign_id) -> None:
     db.session.execute(ContentItem.__table__.delete().where(ContentItem.campaign_id == campaign.id))
     db.session.execute(Campaign.__table__.delete().where(Campaign.id == campaign.id))
     db.session.expunge(campaign)
-    db.session.flush()
-
-
-def set_status_by_system(campaign_id: int, status: str) -> None:
-    """For jobs: set any known status (generating/completed/failed …) without an actor or the
-    transition table. Missing campaigns are ignored (deleted while the job ran)."""
-    if status not in CAMPAIGN_STATUSES:
-        raise ValueError(f"unknown campaign status {status!r}")
-    db.session.execute(
-        Campaign.__table__.update().where(Campaign.id == campaign_id)
-        .values(status=status, updated_at=utcnow())
-    )
     db.session.flush()
 
 

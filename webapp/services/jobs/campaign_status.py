@@ -5,7 +5,7 @@ cannot change the status."""
 from __future__ import annotations
 
 from ...extensions import db
-from ...models import Campaign, Job
+from ...models import CAMPAIGN_STATUSES, Campaign, Job
 from ...models._types import utcnow
 from ..errors import Conflict
 from .queries import active_job_for_campaign
@@ -18,8 +18,11 @@ def status_before(job: Job) -> str:
     return "draft" if previous == "generating" else previous
 
 
-def _set_status(campaign_id: int, status: str) -> None:
-    # A plain UPDATE: no actor, no transition table; a campaign deleted meanwhile is simply not there.
+def set_status_by_system(campaign_id: int, status: str) -> None:
+    """Set any known status without an actor or the transition table (Herald's own changes). A
+    campaign deleted while its job ran is simply not there."""
+    if status not in CAMPAIGN_STATUSES:
+        raise ValueError(f"unknown campaign status {status!r}")
     db.session.execute(Campaign.__table__.update().where(Campaign.id == campaign_id)
                        .values(status=status, updated_at=utcnow()))
     db.session.flush()
@@ -27,14 +30,14 @@ def _set_status(campaign_id: int, status: str) -> None:
 
 def mark_generating(campaign: Campaign) -> None:
     """A whole-campaign job starts (its params keep the status before): the campaign shows "generating"."""
-    _set_status(campaign.id, "generating")
+    set_status_by_system(campaign.id, "generating")
 
 
 def restore_campaign(job: Job) -> None:
     """A whole-campaign job has ended (succeeded, failed or cancelled): its campaign goes back to
     the status it had before. Other jobs leave the status alone."""
     if job.kind == KIND_CAMPAIGN and job.campaign_id is not None:
-        _set_status(job.campaign_id, status_before(job))
+        set_status_by_system(job.campaign_id, status_before(job))
 
 
 def refuse_status_change_while_generating(campaign: Campaign, new_status: str | None) -> None:
