@@ -276,7 +276,7 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path):
         assert _get(f"http://127.0.0.1:{port}/healthz") == 200
         children = _children(proc.pid)
         commands = [_cmdline(c) for c in children]
-        assert any("gunicorn" in c and "gthread" in c for c in commands), commands
+        assert any("gunicorn" in c and "gevent" in c for c in commands), commands
         assert any("huey_consumer" in c and "tasks.huey" in c for c in commands), commands
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
@@ -315,6 +315,6 @@ def test_serve_command_lines():
 
     web = web_command("127.0.0.1", 5050, 2, dev=False)
     assert web[-1] == "webapp:create_app()"
-    assert ["-k", "gthread", "--threads", "16", "-w", "2", "-b", "127.0.0.1:5050"] == web[3:11]
+    assert ["-k", "gevent", "-w", "2", "-b", "127.0.0.1:5050"] == web[3:9]
     assert "run" in web_command("127.0.0.1", 5050, 1, dev=True)
     assert worker_command()[1:] == ["tasks.huey", "-w", "4", "-k", "thread", "-d", "0.05", "-m", "0.25"]

@@ -222,11 +222,12 @@ def _describe_database(uri: str) -> str:
 
 
 def web_command(host: str, port: int, workers: int, dev: bool) -> list[str]:
-    """The web server's command line: gunicorn (gthread, so websockets share threads) or Flask's dev server."""
+    """The web server's command line: gunicorn with gevent workers (a websocket is a greenlet, not a
+    request thread; deploy/gunicorn.conf.py says why) or Flask's dev server."""
     if dev:
         return [sys.executable, "-m", "flask", "--app", "webapp", "run", "--debug", "-h", host, "-p", str(port)]
     gunicorn = _bin("gunicorn") or "gunicorn"
-    return [gunicorn, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-k", "gthread", "--threads", "16",
+    return [gunicorn, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-k", "gevent",
             "-w", str(workers), "-b", f"{host}:{port}", "webapp:create_app()"]
 
 
@@ -247,7 +248,7 @@ GRACEFUL = {"web": signal.SIGTERM, "worker": signal.SIGINT}
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT") or 5000), show_default="$PORT or 5000")
 @click.option("--host", default=lambda: os.environ.get("HOST") or "127.0.0.1", show_default="$HOST or 127.0.0.1")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Gunicorn worker processes (each with 16 threads).")
+              help="Gunicorn worker processes (gevent: each serves thousands of connections).")
 @click.option("--dev", is_flag=True, help="Flask's debug server with reload instead of gunicorn.")
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker (run it elsewhere).")
 @with_appcontext
@@ -259,7 +260,7 @@ def serve(port: int, host: str, workers: int, dev: bool, no_worker: bool) -> Non
     if worker:
         commands["worker"] = worker
 
-    server = "development server" if dev else f"gunicorn, {workers} x 16 threads"
+    server = "development server" if dev else f"gunicorn, {workers} gevent worker{'s' if workers > 1 else ''}"
     click.echo(f"Herald on http://{host}:{port}/  ({server})")
     click.echo(f"  mode:     {run_mode(config)} ({_describe_database(config['SQLALCHEMY_DATABASE_URI'])})")
     click.echo(f"  writer:   {writer_description(config)}")
