@@ -37,6 +37,11 @@ def user_for_session(session_id: str) -> User | None:
     return user
 
 
+def session_epoch(user_id: int) -> int:
+    """The user's current session epoch (what a live token or session was issued under)."""
+    return db.session.scalar(select(User.session_epoch).where(User.id == user_id)) or 0
+
+
 def token_actor(secret: str) -> tuple[Actor, int]:
     """The Actor for an API token and the token's id, or Unauthorized. Revoked, stale-epoch and
     removed-member tokens are all refused the same way."""

@@ -11,13 +11,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, request
+from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from ..api.cursors import refuse_bad_cursor, request_cursor
 from ..auth import session_actor
 from ..events import store
 from ..events.bus import Subscription
-from ..events.stream import pump, refuse, subscribe, unsubscribe
+from ..events.registry import BROWSER
+from ..events.stream import pump, refuse, register, release, subscribe, unsubscribe
 from ..extensions import db, sock
 from ..services import campaigns
 from ..services import jobs as jobs_service
@@ -45,6 +47,11 @@ def _browser_actor():
     return session_actor() if _same_origin() else None
 
 
+def _register(ws, actor):
+    """Count the socket in under its session (logout and password changes end it by epoch)."""
+    return register(ws, BROWSER, user_id=actor.user_id, team_id=actor.team_id, epoch=current_user.session_epoch)
+
+
 @sock.route("/ws/campaigns/<int:campaign_id>", bp=bp)
 def campaign_socket(ws, campaign_id: int):
     """Live generation of one campaign, as HTML fragments for its page."""
@@ -56,7 +63,10 @@ def campaign_socket(ws, campaign_id: int):
     except ServiceError:
         return refuse(ws, "Campaign not found.")
     db.session.expunge(campaign)
+    entry = _register(ws, actor)
     db.session.rollback()  # SQLite reads begin IMMEDIATE: never hold the lock while waiting on the hub
+    if entry is None:
+        return None
     room = f"campaign-{campaign.id}"
     sub = subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
                                  events=BROWSER_CAMPAIGN_EVENTS))
@@ -80,6 +90,7 @@ def campaign_socket(ws, campaign_id: int):
     except ConnectionClosed:
         pass
     finally:
+        release(entry)
         unsubscribe(sub)
 
 
@@ -89,7 +100,10 @@ def jobs_socket(ws):
     actor = _browser_actor()
     if actor is None:
         return refuse(ws, "Log in first.")
+    entry = _register(ws, actor)
     db.session.rollback()
+    if entry is None:
+        return None
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
     try:
         after = request_cursor()
@@ -113,4 +127,5 @@ def jobs_socket(ws):
     except ConnectionClosed:
         pass
     finally:
+        release(entry)
         unsubscribe(sub)
