@@ -85,6 +85,9 @@ class Registry:
     def open(self, entry: LiveEntry) -> LiveEntry:
         """Count the socket in, or TooManySockets when its user or token is at the cap."""
         with self._lock:
+            # A socket the client closed frees its slot as soon as its reader sees the close, before
+            # its request thread gets round to releasing it.
+            self._entries = {e for e in self._entries if getattr(e.ws, "connected", True)}
             per_user = sum(1 for e in self._entries if e.user_id == entry.user_id)
             per_token = entry.token_id is not None and sum(
                 1 for e in self._entries if e.token_id == entry.token_id)
