@@ -29,7 +29,8 @@ def test_close_all_closes_every_socket_with_its_code_and_reason(app, owner, toke
     api = ws_connect("/ws/api/events", token=token)
     assert _wait_for(lambda: _open_count(app) == 2)
 
-    assert registry.close_all(1001, "Server restarting") == 2
+    # Every app of the process: sockets of earlier tests may still be winding down.
+    assert registry.close_all(1001, "Server restarting") >= 2
 
     assert close_frame(browser) == (1001, "Server restarting")
     assert close_frame(api) == (1001, "Server restarting")
