@@ -17,7 +17,7 @@ from ..auth import bearer_token, token_actor
 from ..events import store
 from ..events.bus import Subscription
 from ..events.registry import API
-from ..events.stream import pump, refuse, register, release, subscribe, unsubscribe
+from ..events.stream import pump, refuse, register, release, still_granted, subscribe, unsubscribe
 from ..extensions import db, sock
 from ..services import campaigns, identity
 from ..services.errors import ServiceError
@@ -86,6 +86,10 @@ def api_events_socket(ws):
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id,
                                  campaign_ids=frozenset(campaign_ids)))
     try:
+        holds = identity.grant_holds(team_id=entry.team_id, token_id=entry.token_id)
+        db.session.rollback()
+        if not still_granted(ws, entry, holds):
+            return None
         if "after" in request.args:
             last = _replay(ws, request_cursor(), actor, campaign_ids)
         else:

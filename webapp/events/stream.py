@@ -133,6 +133,14 @@ def register(ws, kind: str, *, user_id: int, team_id: int, epoch: int, token_id:
         return None
 
 
+def still_granted(ws, entry: LiveEntry, holds: bool) -> bool:
+    """After subscribing (now revocations reach the socket): `holds` is the fresh check of its
+    right; a right that ended in between closes it like a revocation would."""
+    if not holds:
+        refuse(ws, "Access ended: sign in again.")
+    return holds
+
+
 def release(entry: LiveEntry) -> None:
     """The socket ended: its slot is free at once."""
     registry_for(current_app._get_current_object()).release(entry)

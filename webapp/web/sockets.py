@@ -19,9 +19,9 @@ from ..auth import session_actor
 from ..events import store
 from ..events.bus import Subscription
 from ..events.registry import BROWSER
-from ..events.stream import pump, refuse, register, release, subscribe, unsubscribe
+from ..events.stream import pump, refuse, register, release, still_granted, subscribe, unsubscribe
 from ..extensions import db, sock
-from ..services import campaigns
+from ..services import campaigns, identity
 from ..services import jobs as jobs_service
 from ..services.errors import ServiceError
 from . import live_fragments as fragments
@@ -52,6 +52,12 @@ def _register(ws, actor):
     return register(ws, BROWSER, user_id=actor.user_id, team_id=actor.team_id, epoch=current_user.session_epoch)
 
 
+def _still_granted(ws, entry) -> bool:
+    holds = identity.grant_holds(team_id=entry.team_id, session_id=entry.session_id)
+    db.session.rollback()
+    return still_granted(ws, entry, holds)
+
+
 @sock.route("/ws/campaigns/<int:campaign_id>", bp=bp)
 def campaign_socket(ws, campaign_id: int):
     """Live generation of one campaign, as HTML fragments for its page."""
@@ -71,6 +77,8 @@ def campaign_socket(ws, campaign_id: int):
     sub = subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
                                  events=BROWSER_CAMPAIGN_EVENTS))
     try:
+        if not _still_granted(ws, entry):
+            return None
         after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, campaign_ids=[campaign.id], limit=1)
         last = after
@@ -106,6 +114,8 @@ def jobs_socket(ws):
         return None
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
     try:
+        if not _still_granted(ws, entry):
+            return None
         after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, user_id=actor.user_id)
         missed = [e for e in missed if e["event"] in BROWSER_JOBS_EVENTS]

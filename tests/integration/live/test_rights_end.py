@@ -148,3 +148,22 @@ def test_a_right_ended_in_another_process_closes_sockets_here(app, second_app, o
         assert close_frame(browser, WITHIN)[0] == 1008
     else:
         assert stays_open(browser)
+
+
+def test_the_fresh_check_after_subscribing_sees_a_right_that_ended_in_between(app, owner, token, factory):
+    from webapp.models import User
+    from webapp.services import identity
+
+    team_id, token_id = owner.current_team_id, _token_id(app, token)
+    session_id = f"{owner.id}:{owner.session_epoch}"
+    with app.app_context():
+        assert identity.grant_holds(team_id=team_id, token_id=token_id)
+        assert identity.grant_holds(team_id=team_id, session_id=session_id)
+        assert not identity.grant_holds(team_id=team_id + 1000, session_id=session_id)
+        accounts.revoke_token(actor_of(owner, app), token_id)
+        accounts.end_browser_sessions(owner.id)
+        db.session.commit()
+        assert not identity.grant_holds(team_id=team_id, token_id=token_id)
+        assert not identity.grant_holds(team_id=team_id, session_id=session_id)
+        epoch = db.session.get(User, owner.id).session_epoch
+        assert identity.grant_holds(team_id=team_id, session_id=f"{owner.id}:{epoch}")
