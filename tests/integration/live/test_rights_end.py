@@ -160,6 +160,7 @@ def test_the_fresh_check_after_subscribing_sees_a_right_that_ended_in_between(ap
         assert identity.grant_holds(team_id=team_id, token_id=token_id)
         assert identity.grant_holds(team_id=team_id, session_id=session_id)
         assert not identity.grant_holds(team_id=team_id + 1000, session_id=session_id)
+        db.session.rollback()  # the checks only read: end that transaction before writing
         accounts.revoke_token(actor_of(owner, app), token_id)
         accounts.end_browser_sessions(owner.id)
         db.session.commit()
