@@ -168,3 +168,27 @@ def test_the_fresh_check_after_subscribing_sees_a_right_that_ended_in_between(ap
         assert not identity.grant_holds(team_id=team_id, session_id=session_id)
         epoch = db.session.get(User, owner.id).session_epoch
         assert identity.grant_holds(team_id=team_id, session_id=f"{owner.id}:{epoch}")
+
+
+def test_an_operator_disabling_a_user_from_another_process_closes_their_sockets(app, owner, token, ws_connect,
+                                                                                  tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    browser = ws_connect("/ws/jobs", user=owner)
+    api = ws_connect("/ws/api/events", token=token)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HERALD_", "OPENAI_"))}
+    env.update({"PYTHONPATH": str(root), "SECRET_KEY": "test-secret", "HERALD_INSTANCE_PATH": str(tmp_path),
+                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "HERALD_HUEY_PATH": app.config["HUEY_PATH"],
+                "REDIS_URL": app.config.get("REDIS_URL") or "",
+                "HERALD_HUEY_NAME": app.config.get("HERALD_HUEY_NAME") or "", "HERALD_LOG_LEVEL": "WARNING"})
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run([str(flask), "--app", "webapp", "users", "disable", owner.email], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    assert close_frame(browser, WITHIN) == (1008, "This account was disabled.")
+    assert close_frame(api, WITHIN)[0] == 1008
