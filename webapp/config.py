@@ -112,6 +112,13 @@ def load_settings() -> dict:
         "HERALD_EVENTS_POLL_INTERVAL": float(os.environ.get("HERALD_EVENTS_POLL_INTERVAL", "0.02")),
         "HERALD_EVENTS_DELTA_INTERVAL": float(os.environ.get("HERALD_EVENTS_DELTA_INTERVAL", "0.25")),
         "HERALD_EVENTS_LIVE_INTERVAL": float(os.environ.get("HERALD_EVENTS_LIVE_INTERVAL", "0.015")),
+        # Live connections (websockets): open sockets per user and per API token in one web process;
+        # a ping every PING_INTERVAL s; closed after IDLE_TIMEOUT s without any frame from the
+        # client (pongs count); a client message over MAX_MESSAGE bytes closes the socket (1009).
+        "HERALD_WS_MAX_PER_USER": _int("HERALD_WS_MAX_PER_USER", 20),
+        "HERALD_WS_PING_INTERVAL": float(os.environ.get("HERALD_WS_PING_INTERVAL", "25")),
+        "HERALD_WS_IDLE_TIMEOUT": float(os.environ.get("HERALD_WS_IDLE_TIMEOUT", "600")),
+        "HERALD_WS_MAX_MESSAGE": _int("HERALD_WS_MAX_MESSAGE", 64 * 1024),
     }
 
 

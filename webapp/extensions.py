@@ -3,10 +3,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from .live_socket import LiveSock
 
 
 class Base(DeclarativeBase):
@@ -17,5 +18,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-sock = Sock()
+sock = LiveSock()  # flask-sock with keepalive, idle and size limits (live_socket.py)
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from simple_websocket import ConnectionClosed
 
 from ..auth import bearer_token, token_actor
 from ..events import store
 from ..events.bus import Subscription
-from ..events.stream import pump, refuse, subscribe, unsubscribe
+from ..events.registry import API
+from ..events.stream import pump, refuse, register, release, still_granted, subscribe, unsubscribe
 from ..extensions import db, sock
-from ..services import campaigns
+from ..services import campaigns, identity
 from ..services.errors import ServiceError
 from . import bp as api_bp
 from .cursors import refuse_bad_cursor, request_cursor
@@ -77,10 +78,18 @@ def api_events_socket(ws):
             campaign_ids.append(campaigns.get_campaign_row(actor, raw).id)
         except ServiceError:
             return refuse(ws, f"Campaign {raw[:20]} not found.")
+    entry = register(ws, API, user_id=actor.user_id, team_id=actor.team_id, token_id=g.api_token_id,
+                     epoch=identity.session_epoch(actor.user_id))
     db.session.rollback()
+    if entry is None:
+        return None
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id,
                                  campaign_ids=frozenset(campaign_ids)))
     try:
+        holds = identity.grant_holds(team_id=entry.team_id, token_id=entry.token_id)
+        db.session.rollback()
+        if not still_granted(ws, entry, holds):
+            return None
         if "after" in request.args:
             last = _replay(ws, request_cursor(), actor, campaign_ids)
         else:
@@ -94,4 +103,5 @@ def api_events_socket(ws):
     except ConnectionClosed:
         pass
     finally:
+        release(entry)
         unsubscribe(sub)

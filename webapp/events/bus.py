@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import bindparam, select
 
+from . import rights
+from .registry import registry_for
+
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "herald:events"
@@ -141,6 +144,9 @@ class Hub:
             self._subs.discard(sub)
 
     def dispatch(self, event: dict) -> None:
+        if rights.is_revocation(event):  # a right ended somewhere: close this process's sockets of it
+            registry_for(self.app).revoke(rights.from_message(event))
+            return
         with self._lock:
             subs = list(self._subs)
         for sub in subs:
@@ -150,6 +156,10 @@ class Hub:
     def dispatch_live(self, events: list[dict]) -> None:
         """One datagram of live deltas from the embedded receiver: after the stored events committed
         before it (one catch-up covers every piece the datagram starts)."""
+        if any(rights.is_revocation(e) for e in events):
+            for event in events:
+                self.dispatch(event)
+            return
         keys = {(e.get("job_id"), (e.get("data") or {}).get("step_key")) for e in events}
         if not keys <= self._announced:
             self._catch_up()

@@ -10,6 +10,7 @@ from flask import current_app
 from ..extensions import db
 from . import store
 from .bus import Subscription, hub_for
+from .registry import LiveEntry, TooManySockets, registry_for
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
@@ -118,3 +119,28 @@ def subscribe(sub: Subscription) -> Subscription:
 
 def unsubscribe(sub: Subscription) -> None:
     hub_for(current_app._get_current_object()).unsubscribe(sub)
+
+
+def register(ws, kind: str, *, user_id: int, team_id: int, epoch: int, token_id: int | None = None
+             ) -> LiveEntry | None:
+    """Count an accepted socket in this process's registry, or close it with 1008 when its user (or
+    token) already holds HERALD_WS_MAX_PER_USER sockets here (None)."""
+    entry = LiveEntry(ws=ws, kind=kind, user_id=user_id, team_id=team_id, epoch=epoch, token_id=token_id)
+    try:
+        return registry_for(current_app._get_current_object()).open(entry)
+    except TooManySockets as exc:
+        refuse(ws, str(exc))
+        return None
+
+
+def still_granted(ws, entry: LiveEntry, holds: bool) -> bool:
+    """After subscribing (now revocations reach the socket): `holds` is the fresh check of its
+    right; a right that ended in between closes it like a revocation would."""
+    if not holds:
+        refuse(ws, "Access ended: sign in again.")
+    return holds
+
+
+def release(entry: LiveEntry) -> None:
+    """The socket ended: its slot is free at once."""
+    registry_for(current_app._get_current_object()).release(entry)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
+from ..events import rights
+from ..events.registry import BROWSER, Revocation
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
 from . import audit, identity, teams
@@ -192,6 +194,8 @@ def _set_password(user: User, new_password: str, *, field: str) -> None:
     user.password_hash = hash_password(new_password)
     user.session_epoch += 1
     db.session.flush()
+    rights.announce(db.session, Revocation("The password was changed: log in again.", user_id=user.id,
+                                           below_epoch=user.session_epoch))
 
 
 def end_browser_sessions(user_id: int) -> None:
@@ -209,6 +213,8 @@ def end_browser_sessions(user_id: int) -> None:
         .values(session_epoch=old + 1)
     )
     db.session.flush()
+    rights.announce(db.session, Revocation("You logged out.", user_id=user.id, kinds=(BROWSER,),
+                                           below_epoch=old + 1))
 
 
 def disable_user(email: str) -> User:
@@ -217,6 +223,7 @@ def disable_user(email: str) -> User:
     user.active = False
     user.session_epoch += 1
     db.session.flush()
+    rights.announce(db.session, Revocation("This account was disabled.", user_id=user.id))
     audit.record(None, "user.disabled", "user", user.id, team_id=user.current_team_id)
     return user
 
@@ -260,6 +267,7 @@ def revoke_token(actor: Actor, token_id) -> ApiToken:
         raise NotFound("API token not found")
     token.revoked_at = datetime.now(UTC)
     db.session.flush()
+    rights.announce(db.session, Revocation("This API token was revoked.", token_id=token.id))
     audit.record(actor, "token.revoked", "api_token", token.id, {"name": token.name},
                  team_id=token.team_id)
     return token

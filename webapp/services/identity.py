@@ -37,10 +37,21 @@ def user_for_session(session_id: str) -> User | None:
     return user
 
 
+def session_epoch(user_id: int) -> int:
+    """The user's current session epoch (what a live token or session was issued under)."""
+    return db.session.scalar(select(User.session_epoch).where(User.id == user_id)) or 0
+
+
 def token_actor(secret: str) -> tuple[Actor, int]:
     """The Actor for an API token and the token's id, or Unauthorized. Revoked, stale-epoch and
     removed-member tokens are all refused the same way."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    actor = _token_grant(token)
+    _touch(token)
+    return actor, token.id
+
+
+def _token_grant(token: ApiToken | None) -> Actor:
     if token is None or token.revoked_at is not None:
         raise Unauthorized("Invalid or revoked API token.")
     user = token.user
@@ -51,9 +62,22 @@ def token_actor(secret: str) -> tuple[Actor, int]:
     )
     if membership is None:
         raise Unauthorized("This token's user is no longer a member of its team.")
-    actor = Actor(user_id=user.id, team_id=token.team_id, role=membership.role)
-    _touch(token)
-    return actor, token.id
+    return Actor(user_id=user.id, team_id=token.team_id, role=membership.role)
+
+
+def grant_holds(*, team_id: int, session_id: str | None = None, token_id: int | None = None) -> bool:
+    """Whether a live socket's session (or API token) still gives access to `team_id`, read afresh. A
+    socket checks once more after it starts listening for revocations, so one that landed in between
+    is not missed."""
+    db.session.expire_all()
+    if token_id is not None:
+        try:
+            return _token_grant(db.session.get(ApiToken, token_id)).team_id == team_id
+        except Unauthorized:
+            return False
+    user = user_for_session(session_id or "")
+    actor = user_actor(user) if user is not None else None
+    return actor is not None and actor.team_id == team_id
 
 
 def _touch(token: ApiToken) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..events import rights
+from ..events.registry import Revocation
 from ..extensions import db
 from ..models import ROLES, Invite, Membership, Team, User
 from . import audit
@@ -117,6 +119,8 @@ def remove_member(actor: Actor, membership_id) -> Membership:
     user = db.session.get(User, member.user_id)
     db.session.delete(member)
     db.session.flush()
+    rights.announce(db.session, Revocation("You are no longer a member of this team.", user_id=member.user_id,
+                                           team_id=actor.team_id))
     if user is not None and user.current_team_id == actor.team_id:
         other = db.session.scalar(select(Membership.team_id).where(Membership.user_id == user.id)
                                   .order_by(Membership.id).limit(1))

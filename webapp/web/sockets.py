@@ -11,15 +11,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, request
+from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from ..api.cursors import refuse_bad_cursor, request_cursor
 from ..auth import session_actor
 from ..events import store
 from ..events.bus import Subscription
-from ..events.stream import pump, refuse, subscribe, unsubscribe
+from ..events.registry import BROWSER
+from ..events.stream import pump, refuse, register, release, still_granted, subscribe, unsubscribe
 from ..extensions import db, sock
-from ..services import campaigns
+from ..services import campaigns, identity
 from ..services import jobs as jobs_service
 from ..services.errors import ServiceError
 from . import live_fragments as fragments
@@ -45,6 +47,17 @@ def _browser_actor():
     return session_actor() if _same_origin() else None
 
 
+def _register(ws, actor):
+    """Count the socket in under its session (logout and password changes end it by epoch)."""
+    return register(ws, BROWSER, user_id=actor.user_id, team_id=actor.team_id, epoch=current_user.session_epoch)
+
+
+def _still_granted(ws, entry) -> bool:
+    holds = identity.grant_holds(team_id=entry.team_id, session_id=entry.session_id)
+    db.session.rollback()
+    return still_granted(ws, entry, holds)
+
+
 @sock.route("/ws/campaigns/<int:campaign_id>", bp=bp)
 def campaign_socket(ws, campaign_id: int):
     """Live generation of one campaign, as HTML fragments for its page."""
@@ -56,11 +69,16 @@ def campaign_socket(ws, campaign_id: int):
     except ServiceError:
         return refuse(ws, "Campaign not found.")
     db.session.expunge(campaign)
+    entry = _register(ws, actor)
     db.session.rollback()  # SQLite reads begin IMMEDIATE: never hold the lock while waiting on the hub
+    if entry is None:
+        return None
     room = f"campaign-{campaign.id}"
     sub = subscribe(Subscription(team_id=actor.team_id, campaign_ids=frozenset({campaign.id}),
                                  events=BROWSER_CAMPAIGN_EVENTS))
     try:
+        if not _still_granted(ws, entry):
+            return None
         after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, campaign_ids=[campaign.id], limit=1)
         last = after
@@ -80,6 +98,7 @@ def campaign_socket(ws, campaign_id: int):
     except ConnectionClosed:
         pass
     finally:
+        release(entry)
         unsubscribe(sub)
 
 
@@ -89,9 +108,14 @@ def jobs_socket(ws):
     actor = _browser_actor()
     if actor is None:
         return refuse(ws, "Log in first.")
+    entry = _register(ws, actor)
     db.session.rollback()
+    if entry is None:
+        return None
     sub = subscribe(Subscription(team_id=actor.team_id, user_id=actor.user_id, events=BROWSER_JOBS_EVENTS))
     try:
+        if not _still_granted(ws, entry):
+            return None
         after = request_cursor()
         missed = store.events_after(after, team_id=actor.team_id, user_id=actor.user_id)
         missed = [e for e in missed if e["event"] in BROWSER_JOBS_EVENTS]
@@ -113,4 +137,5 @@ def jobs_socket(ws):
     except ConnectionClosed:
         pass
     finally:
+        release(entry)
         unsubscribe(sub)
