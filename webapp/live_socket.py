@@ -38,6 +38,7 @@ class LiveSocket(Server):
         self.idle_timeout = idle_timeout or None
         self.last_received = monotonic()
         self._frames = threading.Lock()
+        self.on_close: list = []  # called (no arguments) once the reader has finished
         super().__init__(environ, **options)
 
     def send(self, data) -> None:
@@ -88,6 +89,8 @@ class LiveSocket(Server):
             self.event.set()
             sel.close()
             self.sock.close()
+            for callback in list(self.on_close):
+                callback()
 
     def _read(self, sel) -> None:
         next_ping = monotonic() + self.ping_interval if self.ping_interval else None

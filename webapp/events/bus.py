@@ -57,6 +57,9 @@ def publish(event: dict) -> None:
         log.warning("could not publish event %s to Redis", event.get("id"), exc_info=True)
 
 
+_WAKE = {"event": "wake"}  # not an event: tells a waiting pump to look at its socket
+
+
 @dataclass(eq=False)
 class Subscription:
     """One socket's room: its team, and the campaigns and/or user whose events it wants."""
@@ -78,19 +81,31 @@ class Subscription:
         return in_campaign or in_user
 
     def get(self, timeout: float) -> dict | None:
+        """The next event, or None after `timeout` or when woken (see wake)."""
         try:
-            return self.queue.get(timeout=timeout)
+            event = self.queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        return None if event is _WAKE else event
+
+    def wake(self) -> None:
+        """Make a waiting `get` return now (its socket closed): a socket's pump then sleeps until
+        something happens instead of waking every second to look."""
+        try:
+            self.queue.put_nowait(_WAKE)
+        except queue.Full:
+            pass
 
     def drain(self, limit: int) -> list[dict]:
         """Whatever else is waiting, without blocking."""
         out = []
         while len(out) < limit:
             try:
-                out.append(self.queue.get_nowait())
+                event = self.queue.get_nowait()
             except queue.Empty:
                 break
+            if event is not _WAKE:
+                out.append(event)
         return out
 
     def put(self, event: dict) -> None:
