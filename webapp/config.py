@@ -109,7 +109,7 @@ def load_settings() -> dict:
         "HERALD_JOB_RETRY_BASE": float(os.environ.get("HERALD_JOB_RETRY_BASE", "10")),
         # Embedded mode: how often the web process looks for new job events (s). Streamed text is
         # stored at most every DELTA_INTERVAL per job (for reconnects) and sent live every LIVE_INTERVAL.
-        "HERALD_EVENTS_POLL_INTERVAL": float(os.environ.get("HERALD_EVENTS_POLL_INTERVAL", "0.02")),
+        "HERALD_EVENTS_POLL_INTERVAL": float(os.environ.get("HERALD_EVENTS_POLL_INTERVAL", "0.5")),
         "HERALD_EVENTS_DELTA_INTERVAL": float(os.environ.get("HERALD_EVENTS_DELTA_INTERVAL", "0.25")),
         "HERALD_EVENTS_LIVE_INTERVAL": float(os.environ.get("HERALD_EVENTS_LIVE_INTERVAL", "0.015")),
         # Live connections (websockets): open sockets per user and per API token in one web process;

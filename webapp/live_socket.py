@@ -29,7 +29,7 @@ from wsproto.utilities import LocalProtocolError
 GOING_AWAY = 1001
 MESSAGE_TOO_BIG = 1009
 IDLE_REASON = "No frame from the client for {:g} s: reconnect."
-LONGEST_WAIT = 5.0  # the reader never blocks longer than this, whatever the settings
+LONGEST_WAIT = 30.0  # the reader never blocks longer than this (a ping is due sooner by default)
 DRAIN_SECONDS = 3.0  # after refusing a message, how long its remaining bytes are read and dropped
 
 

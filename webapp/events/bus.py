@@ -57,7 +57,25 @@ def publish(event: dict) -> None:
         log.warning("could not publish event %s to Redis", event.get("id"), exc_info=True)
 
 
+# Embedded mode: a writer that committed events says so in a tiny datagram, so pollers read at once
+# and otherwise sleep HERALD_EVENTS_POLL_INTERVAL (a lost datagram only waits for that).
+STORED = "events:stored"
+_STORED_PAYLOAD = json.dumps([{"event": STORED}]).encode()
 _WAKE = {"event": "wake"}  # not an event: tells a waiting pump to look at its socket
+
+
+def poke_pollers() -> None:
+    """After events were committed: wake every web process's poller (embedded mode; Redis mode
+    publishes the events themselves)."""
+    if not has_app_context() or current_app.config.get("REDIS_URL"):
+        return
+    from ..datagrams import send_to_all
+    from .live import socket_dir
+
+    try:
+        send_to_all(socket_dir(current_app.config), _STORED_PAYLOAD, wait=0)
+    except OSError:  # best effort: the next timed poll reads the rows anyway
+        log.debug("could not wake the event pollers", exc_info=True)
 
 
 @dataclass(eq=False)
@@ -171,6 +189,9 @@ class Hub:
     def dispatch_live(self, events: list[dict]) -> None:
         """One datagram of live deltas from the embedded receiver: after the stored events committed
         before it (one catch-up covers every piece the datagram starts)."""
+        if len(events) == 1 and events[0].get("event") == STORED:
+            self._poke.set()
+            return
         if any(rights.is_revocation(e) for e in events):
             for event in events:
                 self.dispatch(event)
@@ -213,7 +234,7 @@ class Hub:
         from .store import _COLUMNS, row_to_event
 
         _write_intent.set(False)  # this thread only reads: plain BEGIN, never queue for SQLite's write lock
-        interval = float(self.app.config.get("HERALD_EVENTS_POLL_INTERVAL", 0.02))
+        interval = float(self.app.config.get("HERALD_EVENTS_POLL_INTERVAL", 0.5))
         with self.app.app_context():
             engine = db.engine  # this app's engine; plain connections, no scoped session to share
         with engine.connect() as conn:

@@ -19,7 +19,7 @@ def close_every_socket() -> int:
     return close_all(GOING_AWAY, RESTART_REASON)
 
 
-def watch_worker(worker, interval: float = 0.2) -> threading.Thread:
+def watch_worker(worker, interval: float = 0.5) -> threading.Thread:
     """Watch a gunicorn worker's `alive` flag (cleared by SIGTERM, SIGHUP, SIGQUIT or a parent that
     went away) and close the sockets the moment it drops. Under the gevent worker this thread is a
     greenlet; the check is one attribute read per interval."""

@@ -72,10 +72,12 @@ def append_many(rows: list[dict], before=None) -> list[dict[str, Any]]:
             if attempt == 4:
                 raise
             time.sleep(0.01 * (attempt + 1))
+    from .bus import poke_pollers
     from .bus import publish as publish_event
 
     for event in stored:
         publish_event(event)
+    poke_pollers()
     return stored
 
 
