@@ -58,11 +58,14 @@ class Stats:
         self.status: Counter = Counter()
         self.errors: Counter = Counter()  # connection errors per kind
         self.fivexx: list[str] = []
+        self.error_types: Counter = Counter()
 
-    def record(self, kind: str, method: str, url: str, seconds: float, status: int | None) -> None:
+    def record(self, kind: str, method: str, url: str, seconds: float, status: int | None,
+               error: Exception | None = None) -> None:
         with self.lock:
             if status is None:
                 self.errors[kind] += 1
+                self.error_types[type(error).__name__] += 1
                 return
             self.latency[kind].append(seconds)
             self.status[status] += 1
@@ -89,8 +92,8 @@ class User:
         t0 = time.perf_counter()
         try:
             r = session.request(method, self.base + path, timeout=30, allow_redirects=False, **kw)
-        except requests.RequestException:
-            self.stats.record(kind, method, path, time.perf_counter() - t0, None)
+        except requests.RequestException as exc:
+            self.stats.record(kind, method, path, time.perf_counter() - t0, None, exc)
             return None
         self.stats.record(kind, method, path, time.perf_counter() - t0, r.status_code)
         return r
@@ -335,6 +338,8 @@ def main() -> None:
         print(f"{kind:<10} {len(values):>8} {pct(values, 50):>8.0f} {pct(values, 95):>8.0f} {pct(values, 99):>8.0f} "
               f"{errors:>8}")
     print(f"requests {total}, {total / elapsed:.1f} req/s, statuses {dict(sorted(stats.status.items()))}")
+    if stats.error_types:
+        print(f"connection errors by type: {dict(stats.error_types)}")
     print(f"5xx: {len(stats.fivexx)} (goal 0){'  e.g. ' + stats.fivexx[0] if stats.fivexx else ''}")
     print(f"'database is locked' in the server log: {locked} (goal 0); tracebacks: {tracebacks}")
     created = sum(len(u.campaigns) + len(u.form_campaigns) for u in users)
