@@ -156,7 +156,7 @@ def main() -> None:
     from webapp.services import campaigns, generation, jobs
     from webapp.services.access import Actor
     from webapp.services.accounts import register_user
-    from webapp.services.jobs import control
+    from webapp.services.jobs import campaign_status, control
 
     # One piece = one call in this measure (the optional model critique would add a second call).
     app = create_app({"HERALD_AI_CRITIQUE": False, "RATELIMIT_ENABLED": False})
@@ -226,7 +226,7 @@ def main() -> None:
                 campaign = db.session.get(type(campaign), campaign_id)
                 job = control.new_job(actor, campaign, jobs.KIND_CAMPAIGN, pieces,
                                       {"previous_status": campaign.status})
-                campaigns.set_status_by_system(campaign_id, "generating")
+                campaign_status.set_status_by_system(campaign_id, "generating")
                 job_id = job.id
                 t_start = time.perf_counter()
                 db.session.commit()  # enqueued after this commit
@@ -249,7 +249,7 @@ def main() -> None:
                 row = db.session.get(Job, job_id)
                 written = db.session.query(ContentItem).filter_by(job_id=job_id).count()
                 outcomes.append(f"{row.status} {written}/{len(pieces)}")
-                campaigns.set_status_by_system(campaign_id, "draft")
+                campaign_status.set_status_by_system(campaign_id, "draft")
                 db.session.commit()
         server_stop.set()
         SENT.update(sent_out.get(timeout=30))

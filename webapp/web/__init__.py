@@ -47,6 +47,18 @@ def register(app: Flask) -> None:
     for module in (health, auth, dashboard, campaigns, personas, team, settings, jobs, content_ai, sockets):
         app.register_blueprint(module.bp)
 
+    if not app.testing:  # a test app serves a few requests; compiling for it would only slow the suite
+        from .live_fragments import warm_in_background
+
+        # At the first request: a serving process, not a CLI command or a worker building the app.
+        warmed = []
+
+        @app.before_request
+        def _warm_live_fragments():
+            if not warmed:
+                warmed.append(True)
+                warm_in_background(app)
+
     @app.context_processor
     def _inject():
         from ..auth import session_actor

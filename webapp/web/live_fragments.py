@@ -5,10 +5,30 @@ pieces still being written), so a fragment sent live and a page drawn on reload 
 """
 from __future__ import annotations
 
-from flask import render_template
+import threading
+
+from flask import Flask, render_template
 
 from ..events import store
 from ..services import jobs as jobs_service
+
+# Every template a live fragment draws. A cold process compiles each on first use (tens of ms apiece,
+# hundreds on a busy machine): the first job's first fragments would hold its token text back.
+LIVE_TEMPLATES = ("partials/jobs/_panel.html", "partials/jobs/_progress.html", "partials/jobs/_piece.html",
+                  "partials/jobs/_piece_state.html", "partials/jobs/_delta.html", "partials/jobs/_cursor.html",
+                  "partials/content/_card.html", "partials/campaigns/_status.html", "partials/jobs/_indicator.html",
+                  "partials/jobs/_toast.html")
+
+
+def warm_templates(app: Flask) -> None:
+    """Compile the live fragments' templates now (Jinja caches them per app)."""
+    for name in LIVE_TEMPLATES:
+        app.jinja_env.get_template(name)
+
+
+def warm_in_background(app: Flask) -> None:
+    """Compile them on a thread of their own, once per app, so no request waits for it."""
+    threading.Thread(target=warm_templates, args=(app,), name="herald-warm-templates", daemon=True).start()
 
 
 def piece_dom_id(job_id: str, step_key: str) -> str:
