@@ -81,7 +81,11 @@ def load_settings() -> dict:
             o.strip() for o in os.environ.get("HERALD_CORS_ORIGINS", "").split(",") if o.strip()
         ],
         "RATELIMIT_LOGIN": os.environ.get("HERALD_RATELIMIT_LOGIN", "10 per minute"),
+        # Failed logins per (account, source address) before that address is locked out of the account;
+        # across addresses the account is only slowed down (a growing wait of at most a minute) once it
+        # has had HERALD_LOGIN_SLOWDOWN_AFTER failures in 15 minutes (services/login_guard.py).
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("HERALD_RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "HERALD_LOGIN_SLOWDOWN_AFTER": _int("HERALD_LOGIN_SLOWDOWN_AFTER", 50),
         "RATELIMIT_API": os.environ.get("HERALD_RATELIMIT_API", "600 per minute"),
         "RATELIMIT_ENABLED": _bool("HERALD_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

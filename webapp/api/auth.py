@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_limiter.util import get_remote_address
 
 from ..auth import require_actor
 from ..extensions import db
@@ -130,7 +131,8 @@ def _auth_result(user, token, secret: str, status: int):
 def auth_login():
     form = LoginForm.from_json(_json_body())
     form.raise_if_invalid()
-    user, token, secret = accounts.login_with_token(form.email.data, form.password.data)
+    user, token, secret = accounts.login_with_token(form.email.data, form.password.data,
+                                                    source=get_remote_address(), config=current_app.config)
     db.session.commit()
     return _auth_result(user, token, secret, 200)
 

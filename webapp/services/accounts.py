@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
-from . import audit, identity, teams
+from . import audit, identity, login_guard, teams
 from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .field_limits import ACCOUNT
@@ -66,6 +66,27 @@ def authenticate(email: str, password: str) -> User | None:
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
+def _account_key(email: str) -> str:
+    try:
+        return normalize_email(email)
+    except ValidationFailed:
+        return (email or "").strip().lower()[:254]
+
+
+def sign_in(email: str, password: str, *, source: str, config) -> User:
+    """The one login rule (page and API): refuse while `source` is locked out of the account or the
+    account is being slowed down (TooManyAttempts, 429), else check the credentials (Unauthorized,
+    same message for an unknown email) and count a failure for (account, source)."""
+    account = _account_key(email)
+    login_guard.check(account, source, config)
+    user = authenticate(email, password)
+    if user is None:
+        login_guard.record_failure(account, source, config)
+        raise Unauthorized("Wrong email or password.")
+    login_guard.record_success(account, source, config)
+    return user
+
+
 def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str]:
     """Create a named token for `user` in `team_id`; returns the row and the secret (shown once)."""
     name = (name or "").strip()
@@ -117,12 +138,10 @@ def register_with_token(email: str, password: str, *, name: str = "", registrati
     return user, token, secret
 
 
-def login_with_token(email: str, password: str, *, token_name: str = "api login") -> tuple[User, ApiToken, str]:
-    """API sign-in: check the credentials and issue a named token for the user's current team.
-    Raises Unauthorized for wrong credentials (same message for an unknown email)."""
-    user = authenticate(email, password)
-    if user is None:
-        raise Unauthorized("Wrong email or password.")
+def login_with_token(email: str, password: str, *, source: str, config, token_name: str = "api login"
+                     ) -> tuple[User, ApiToken, str]:
+    """API sign-in: `sign_in`, then a named token for the user's current team."""
+    user = sign_in(email, password, source=source, config=config)
     membership = current_membership(user)
     if membership is None:
         raise Forbidden("This account belongs to no team; ask a team owner for an invite.")

@@ -108,6 +108,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
+        response = app.make_response(_service_error_body(exc))
+        if exc.extra.get("retry_after"):  # a login throttle says how long to wait
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+
+    def _service_error_body(exc: ServiceError):
         if _wants_json():
             from ..api.errors import error_response
 
