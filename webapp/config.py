@@ -105,6 +105,8 @@ def load_settings() -> dict:
         # Ask the model to critique each piece (a second, short call per piece); off = rule-based score only.
         "HERALD_AI_CRITIQUE": _bool("HERALD_AI_CRITIQUE", True),
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
+        # Model tokens the whole instance (all teams) may spend a month; 0 = no cap.
+        "HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET": _int("HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET", 0),
         # Background jobs (seconds): lease a worker holds, heartbeat period, whole-job deadline,
         # first retry delay after a transient provider error (doubles per attempt).
         "HERALD_JOB_LEASE": float(os.environ.get("HERALD_JOB_LEASE", "45")),

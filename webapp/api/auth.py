@@ -30,6 +30,12 @@ _TEAM = {
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
         "monthlyTokenBudget": {"type": ["integer", "null"], "description": "null: the server default"},
+        "tokenLimit": {"type": ["integer", "null"],
+                       "description": "The operator's ceiling on monthly model tokens (null: none; 0: no model "
+                                      "generation). Teams that sign themselves up start at 0."},
+        "emailAllowed": {"type": "boolean",
+                         "description": "Whether the team may send email (gates email sending once Herald "
+                                        "sends email); false for teams that sign themselves up"},
         "role": {"type": "string", "enum": ["owner", "editor", "viewer"]},
     },
     "required": ["id", "name"],
@@ -151,7 +157,7 @@ def auth_register():
     form.raise_if_invalid()
     user, token, secret = accounts.register_with_token(
         form.email.data, form.password.data, name=form.name.data or "",
-        registration_open=current_app.config.get("HERALD_REGISTRATION", "open") != "closed",
+        registration_open=accounts.registration_open(current_app.config),
         invite_secret=form.invite.data or None,
     )
     db.session.commit()

@@ -82,6 +82,16 @@ class TeamForm(Form):
     )
 
 
+class TeamLimitsForm(Form):
+    """The operator's limits for one team (services.operator.set_team_limits)."""
+    token_limit = IntegerField(
+        "Monthly model tokens",
+        validators=[Optional(), NumberRange(0, MAX_TOKEN_BUDGET, "Enter a whole number from 0 up.")],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+    email_allowed = BooleanField("May send email")
+
+
 class NewTeamForm(Form):
     name = _name("New team name", "team_name", DataRequired("Name the team."))
 

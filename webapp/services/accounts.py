@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
-from . import audit, identity, login_guard, teams
+from . import audit, identity, login_guard, operator, teams
 from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .field_limits import ACCOUNT
@@ -107,16 +107,24 @@ def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str
 
 def register_account(email: str, password: str, *, name: str = "", registration_open: bool = True,
                      invite_secret: str | None = None) -> User:
-    """Sign-up: a user with their own team. With a valid invite the new user also joins the
+    """Sign-up: a user with their own team (limited until the operator raises it, unless this is
+    the instance's first account: services.operator). With a valid invite the new user also joins the
     inviting team (and starts in it) — invites work even when registration is closed. Raises
     Forbidden when registration is closed and there is no valid invite. Does not commit."""
     registration_gate(registration_open, invite_secret)
     user = register_user(email, password, name=name)
+    # A team that signs itself up after the operator's starts with no model tokens and no email.
+    operator.restrict_self_service_team(db.session.get(Team, user.current_team_id), user.id)
     audit.record(None, "user.registered", "user", user.id, {"email": user.email},
                  team_id=user.current_team_id, user_id=user.id)
     if invite_secret:
         teams.accept_invite(user.id, invite_secret)
     return user
+
+
+def registration_open(config) -> bool:
+    """HERALD_REGISTRATION: "open" lets anyone sign up; "invite" and "closed" need an invite."""
+    return (config.get("HERALD_REGISTRATION") or "open").strip().lower() == "open"
 
 
 def registration_gate(registration_open: bool, invite_secret: str | None = None):
@@ -291,7 +299,8 @@ def user_to_dict(user: User) -> dict:
 
 
 def team_to_dict(team: Team, role: str | None = None) -> dict:
-    data = {"id": team.id, "name": team.name, "monthly_token_budget": team.monthly_token_budget}
+    data = {"id": team.id, "name": team.name, "monthly_token_budget": team.monthly_token_budget,
+            "token_limit": team.token_limit, "email_allowed": team.email_allowed}
     if role is not None:
         data["role"] = role
     return data

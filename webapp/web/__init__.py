@@ -40,18 +40,22 @@ def submit(form, save) -> tuple[object | None, str | None]:
 def register(app: Flask) -> None:
     # Imported here, not at the top: the feature modules import this package's helpers.
     from ..services.field_limits import LIMITS
-    from . import auth, campaigns, content_ai, dashboard, health, jobs, personas, settings, sockets, team
+    from . import auth, campaigns, content_ai, dashboard, health, jobs, operator, personas, settings, sockets, team
 
     app.jinja_env.globals["field_limits"] = LIMITS
 
-    for module in (health, auth, dashboard, campaigns, personas, team, settings, jobs, content_ai, sockets):
+    for module in (health, auth, dashboard, campaigns, personas, team, settings, operator, jobs, content_ai, sockets):
         app.register_blueprint(module.bp)
 
     @app.context_processor
     def _inject():
         from ..auth import session_actor
+        from ..services.operator import is_operator
 
-        return {"csrf_token": generate_csrf, "actor": session_actor()}
+        actor = session_actor()
+        # A function, so only pages that show the nav ask the database.
+        return {"csrf_token": generate_csrf, "actor": actor,
+                "is_operator": lambda: actor is not None and is_operator(actor.user_id)}
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")

@@ -41,7 +41,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _registration_open() -> bool:
-    return current_app.config.get("HERALD_REGISTRATION", "open") != "closed"
+    return accounts.registration_open(current_app.config)
 
 
 @bp.route("/login", methods=["GET", "POST"])
