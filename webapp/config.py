@@ -86,6 +86,11 @@ def load_settings() -> dict:
         # has had HERALD_LOGIN_SLOWDOWN_AFTER failures in 15 minutes (services/login_guard.py).
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("HERALD_RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
         "HERALD_LOGIN_SLOWDOWN_AFTER": _int("HERALD_LOGIN_SLOWDOWN_AFTER", 50),
+        # API token lifetimes (days): a named token's default and the most it may ask for; tokens that
+        # /api/auth/login and /api/auth/register hand out live HERALD_LOGIN_TOKEN_DAYS.
+        "HERALD_TOKEN_DEFAULT_DAYS": _int("HERALD_TOKEN_DEFAULT_DAYS", 90),
+        "HERALD_TOKEN_MAX_DAYS": _int("HERALD_TOKEN_MAX_DAYS", 365),
+        "HERALD_LOGIN_TOKEN_DAYS": _int("HERALD_LOGIN_TOKEN_DAYS", 30),
         "RATELIMIT_API": os.environ.get("HERALD_RATELIMIT_API", "600 per minute"),
         "RATELIMIT_ENABLED": _bool("HERALD_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -46,6 +46,8 @@ _TOKEN_PROPS = {
     "teamId": {"type": "integer"},
     "createdAt": {"type": "string", "format": "date-time"},
     "lastUsedAt": {"type": ["string", "null"], "format": "date-time"},
+    "expiresAt": {"type": "string", "format": "date-time",
+                  "description": "After this the token answers 401 (“This API token expired …”)"},
 }
 
 SCHEMAS: dict = {
@@ -75,10 +77,12 @@ SCHEMAS: dict = {
         "type": "object",
         "properties": {
             "token": {"type": "string", "description": "Bearer token; shown only in this answer"},
+            "expiresAt": {"type": "string", "format": "date-time",
+                          "description": "The token lives HERALD_LOGIN_TOKEN_DAYS (default 30)"},
             "user": {"$ref": "#/components/schemas/User"},
             "team": {"$ref": "#/components/schemas/Team"},
         },
-        "required": ["token", "user", "team"],
+        "required": ["token", "user", "team", "expiresAt"],
     },
     "Me": {
         "type": "object",
@@ -106,7 +110,12 @@ SCHEMAS: dict = {
     },
     "TokenBody": {
         "type": "object",
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max}},
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max},
+            "expiresInDays": {"type": ["integer", "null"], "minimum": 1,
+                              "description": "Lifetime in days, at most HERALD_TOKEN_MAX_DAYS (default 365; "
+                                             "more is a 422); null or absent: HERALD_TOKEN_DEFAULT_DAYS (90)"},
+        },
         "required": ["name"],
     },
 }
@@ -125,7 +134,7 @@ def _json_body() -> dict:
 
 def _auth_result(user, token, secret: str, status: int):
     membership = accounts.current_membership(user)
-    body = {"token": secret, "user": accounts.user_to_dict(user),
+    body = {"token": secret, "expires_at": token.expires_at, "user": accounts.user_to_dict(user),
             "team": accounts.team_to_dict(membership.team, membership.role)}
     return jsonify(to_wire(body)), status
 
@@ -194,13 +203,14 @@ def _page_args() -> tuple[int, int]:
 
 
 @bp.post("/auth/tokens")
-@operation("Create a named API token for the caller's current team; the secret is in this answer only",
+@operation("Create a named API token for the caller's current team, living expiresInDays (default "
+           "HERALD_TOKEN_DEFAULT_DAYS); the secret is in this answer only",
            tag="auth", body="TokenBody", response="ApiTokenCreated", status=201, errors=(400, 422))
 def auth_create_token():
     actor = require_actor()
     form = TokenForm.from_json(_json_body())
     form.raise_if_invalid()
-    token, secret = accounts.issue_token(actor, form.name.data)
+    token, secret = accounts.issue_token(actor, form.name.data, form.expires_in_days.data)
     db.session.commit()
     return jsonify(to_wire({**accounts.token_to_dict(token), "token": secret})), 201
 

@@ -71,6 +71,12 @@ class PasswordForm(Form):
 class TokenForm(Form):
     name = _name("Token name", "token_name", DataRequired("Name the token."),
                  render_kw={"placeholder": "e.g. Zapier, CI, reporting script"})
+    # The most a token may ask for is a setting: services.accounts.token_lifetime checks it.
+    expires_in_days = IntegerField(
+        "Expires after (days)",
+        validators=[Optional(), NumberRange(1, None, "Enter a whole number of days, 1 or more.")],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
 
 
 class TeamForm(Form):

@@ -106,5 +106,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # After this the token answers 401 (HERALD_TOKEN_DEFAULT_DAYS / _MAX_DAYS / HERALD_LOGIN_TOKEN_DAYS).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

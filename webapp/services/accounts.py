@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -87,16 +87,43 @@ def sign_in(email: str, password: str, *, source: str, config) -> User:
     return user
 
 
-def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str]:
-    """Create a named token for `user` in `team_id`; returns the row and the secret (shown once)."""
+def _config(config):
+    if config is not None:
+        return config
+    from flask import current_app
+
+    return current_app.config
+
+
+def token_lifetime(days, config=None, *, login: bool = False) -> timedelta:
+    """How long a new token lives: `days` when asked (1..HERALD_TOKEN_MAX_DAYS, else
+    ValidationFailed on expires_in_days), else HERALD_TOKEN_DEFAULT_DAYS, or HERALD_LOGIN_TOKEN_DAYS
+    for the tokens login and register hand out."""
+    config = _config(config)
+    maximum = int(config.get("HERALD_TOKEN_MAX_DAYS") or 365)
+    if days is None:
+        default = config.get("HERALD_LOGIN_TOKEN_DAYS" if login else "HERALD_TOKEN_DEFAULT_DAYS")
+        return timedelta(days=min(int(default or 90), maximum))
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+        problem = f"A token may live from 1 to {maximum} days."
+        raise ValidationFailed(problem, {"expires_in_days": problem})
+    return timedelta(days=days)
+
+
+def create_api_token(user: User, team_id: int, name: str, *, days: int | None = None, login: bool = False,
+                     config=None) -> tuple[ApiToken, str]:
+    """Create a named token for `user` in `team_id` living `days` (token_lifetime); returns the row
+    and the secret (shown once)."""
     name = (name or "").strip()
     if not name or len(name) > ACCOUNT["token_name"].max:
         problem = f"Give the token a name of 1–{ACCOUNT['token_name'].max} characters."
         raise ValidationFailed(problem, {"name": problem})
+    lifetime = token_lifetime(days, config, login=login)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id, team_id=team_id, name=name, token_hash=identity.hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6], session_epoch=user.session_epoch,
+        expires_at=datetime.now(UTC) + lifetime,
     )
     db.session.add(token)
     db.session.flush()
@@ -142,7 +169,7 @@ def register_with_token(email: str, password: str, *, name: str = "", registrati
     """API sign-up: `register_account`, then a named token for the team the user starts in."""
     user = register_account(email, password, name=name, registration_open=registration_open,
                             invite_secret=invite_secret)
-    token, secret = create_api_token(user, user.current_team_id, token_name)
+    token, secret = create_api_token(user, user.current_team_id, token_name, login=True)
     return user, token, secret
 
 
@@ -153,7 +180,7 @@ def login_with_token(email: str, password: str, *, source: str, config, token_na
     membership = current_membership(user)
     if membership is None:
         raise Forbidden("This account belongs to no team; ask a team owner for an invite.")
-    token, secret = create_api_token(user, membership.team_id, token_name)
+    token, secret = create_api_token(user, membership.team_id, token_name, login=True, config=config)
     return user, token, secret
 
 
@@ -259,19 +286,21 @@ def user_by_email(email: str) -> User:
 # --- API tokens ---------------------------------------------------------------------------------
 
 def list_tokens(actor: Actor) -> list[ApiToken]:
-    """The acting user's live tokens (all their teams), newest first. Revoked tokens and tokens that
-    died with a password change are left out."""
+    """The acting user's live tokens (all their teams), newest first. Revoked and expired tokens and
+    tokens that died with a password change are left out."""
     user = get_user(actor.user_id)
     stmt = (select(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > datetime.now(UTC),
                    ApiToken.session_epoch == user.session_epoch)
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
     return list(db.session.scalars(stmt))
 
 
-def issue_token(actor: Actor, name: str) -> tuple[ApiToken, str]:
-    """A new token for the acting user in their current team; the secret is returned once."""
-    token, secret = create_api_token(get_user(actor.user_id), actor.team_id, name)
+def issue_token(actor: Actor, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the acting user in their current team, living `days` (default
+    HERALD_TOKEN_DEFAULT_DAYS, at most HERALD_TOKEN_MAX_DAYS); the secret is returned once."""
+    token, secret = create_api_token(get_user(actor.user_id), actor.team_id, name, days=days)
     audit.record(actor, "token.created", "api_token", token.id, {"name": token.name, "prefix": token.prefix})
     return token, secret
 
@@ -308,7 +337,7 @@ def team_to_dict(team: Team, role: str | None = None) -> dict:
 
 def token_to_dict(token: ApiToken) -> dict:
     return {"id": token.id, "name": token.name, "prefix": token.prefix, "team_id": token.team_id,
-            "created_at": token.created_at, "last_used_at": token.last_used_at}
+            "created_at": token.created_at, "last_used_at": token.last_used_at, "expires_at": token.expires_at}
 
 
 def account_summary(actor: Actor) -> dict:

@@ -39,13 +39,16 @@ def user_for_session(session_id: str) -> User | None:
 
 def token_actor(secret: str) -> tuple[Actor, int]:
     """The Actor for an API token and the token's id, or Unauthorized. Revoked, stale-epoch and
-    removed-member tokens are all refused the same way."""
+    removed-member tokens are all refused the same way; an expired one says so."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         raise Unauthorized("Invalid or revoked API token.")
     user = token.user
     if not user.active or token.session_epoch != user.session_epoch:
         raise Unauthorized("Invalid or revoked API token.")
+    if token.expires_at <= datetime.now(UTC):
+        raise Unauthorized(f"This API token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; create a new one "
+                           "(Settings → API tokens, or POST /api/auth/tokens after logging in).")
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.team_id == token.team_id)
     )
