@@ -52,6 +52,10 @@ class RegisterForm(Form):
 class ProfileForm(Form):
     name = _name("Name", "user_name", Optional(), render_kw={"autocomplete": "name"})
     email = _email()
+    # Needed only when the email changes (services.accounts.update_profile decides).
+    current_password = PasswordField("Current password (to change your email)",
+                                     validators=[Optional(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(Form):

@@ -201,10 +201,17 @@ def get_user(user_id: int) -> User:
 
 # --- profile, password, sessions ----------------------------------------------------------------
 
-def update_profile(user_id: int, *, name: str, email: str) -> User:
-    """Change the user's display name and email (email stays unique)."""
+def update_profile(user_id: int, *, name: str, email: str, current_password: str | None = None) -> User:
+    """Change the user's display name and email (email stays unique). A new email needs the current
+    password (whoever borrows an open session must not take the account over by changing where
+    password resets would go): missing or wrong is a ValidationFailed on current_password, nothing
+    changed."""
     user = get_user(user_id)
     email = normalize_email(email)
+    if email != user.email and not verify_password(user.password_hash, current_password or ""):
+        problem = ("Enter your current password to change your email." if not current_password
+                   else "Your current password is not correct.")
+        raise ValidationFailed(problem, {"current_password": problem})
     name = (name or "").strip()
     if len(name) > ACCOUNT["user_name"].max:
         problem = f"Use at most {ACCOUNT['user_name'].max} characters."

@@ -54,12 +54,13 @@ def index():
 @bp.post("/settings/profile")
 @login_required
 def profile():
-    """Change name and email."""
+    """Change name and email (a new email needs the current password)."""
     actor = require_actor()
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            accounts.update_profile(actor.user_id, name=form.name.data or "", email=form.email.data)
+            accounts.update_profile(actor.user_id, name=form.name.data or "", email=form.email.data,
+                                    current_password=form.current_password.data)
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             form.apply_service_errors(exc.fields)
