@@ -112,9 +112,9 @@ SCHEMAS: dict = {
         "type": "object",
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max},
-            "expiresInDays": {"type": ["integer", "null"], "minimum": 1,
+            "expiresInDays": {"type": "integer", "minimum": 1,
                               "description": "Lifetime in days, at most HERALD_TOKEN_MAX_DAYS (default 365; "
-                                             "more is a 422); null or absent: HERALD_TOKEN_DEFAULT_DAYS (90)"},
+                                             "more is a 422); absent: HERALD_TOKEN_DEFAULT_DAYS (90)"},
         },
         "required": ["name"],
     },
