@@ -81,7 +81,16 @@ def load_settings() -> dict:
             o.strip() for o in os.environ.get("HERALD_CORS_ORIGINS", "").split(",") if o.strip()
         ],
         "RATELIMIT_LOGIN": os.environ.get("HERALD_RATELIMIT_LOGIN", "10 per minute"),
+        # Failed logins per (account, source address) before that address is locked out of the account;
+        # across addresses the account is only slowed down (a growing wait of at most a minute) once it
+        # has had HERALD_LOGIN_SLOWDOWN_AFTER failures in 15 minutes (services/login_guard.py).
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("HERALD_RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "HERALD_LOGIN_SLOWDOWN_AFTER": _int("HERALD_LOGIN_SLOWDOWN_AFTER", 50),
+        # API token lifetimes (days): a named token's default and the most it may ask for; tokens that
+        # /api/auth/login and /api/auth/register hand out live HERALD_LOGIN_TOKEN_DAYS.
+        "HERALD_TOKEN_DEFAULT_DAYS": _int("HERALD_TOKEN_DEFAULT_DAYS", 90),
+        "HERALD_TOKEN_MAX_DAYS": _int("HERALD_TOKEN_MAX_DAYS", 365),
+        "HERALD_LOGIN_TOKEN_DAYS": _int("HERALD_LOGIN_TOKEN_DAYS", 30),
         "RATELIMIT_API": os.environ.get("HERALD_RATELIMIT_API", "600 per minute"),
         "RATELIMIT_ENABLED": _bool("HERALD_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -101,6 +110,8 @@ def load_settings() -> dict:
         # Ask the model to critique each piece (a second, short call per piece); off = rule-based score only.
         "HERALD_AI_CRITIQUE": _bool("HERALD_AI_CRITIQUE", True),
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
+        # Model tokens the whole instance (all teams) may spend a month; 0 = no cap.
+        "HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET": _int("HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET", 0),
         # Background jobs (seconds): lease a worker holds, heartbeat period, whole-job deadline,
         # first retry delay after a transient provider error (doubles per attempt).
         "HERALD_JOB_LEASE": float(os.environ.get("HERALD_JOB_LEASE", "45")),

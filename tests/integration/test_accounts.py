@@ -153,10 +153,12 @@ def test_profile_update_keeps_input_on_error(app, factory, login):
     factory.user("taken@example.com")
     user = factory.user("ann@example.com")
     c = login(user)
-    r = c.post("/settings/profile", data={"name": "Ann B", "email": "taken@example.com"})
+    r = c.post("/settings/profile", data={"name": "Ann B", "email": "taken@example.com",
+                                          "current_password": "correct horse battery"})
     assert r.status_code == 422
     assert b"Another account uses this email" in r.data and b'value="Ann B"' in r.data
-    r = c.post("/settings/profile", data={"name": "Ann B", "email": "ann.b@example.com"},
+    r = c.post("/settings/profile", data={"name": "Ann B", "email": "ann.b@example.com",
+                                          "current_password": "correct horse battery"},
                headers={"HX-Request": "true"})
     assert r.status_code == 200
     assert b"Profile saved" in r.data and b"<html" not in r.data  # the partial only

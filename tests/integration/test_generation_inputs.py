@@ -103,7 +103,19 @@ def test_delete_while_generating_names_the_job_in_camel_case(app, api, campaign_
     assert error["jobId"] == job["id"] and "job_id" not in error
 
 
-def test_a_spent_budget_answers_its_extras_in_camel_case(app, api, owner, campaign_id):
+@pytest.fixture
+def model_config(openai_server):
+    return {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "test", "HERALD_AI_CRITIQUE": False}
+
+
+# Budgets gate model calls only (the offline writer spends no tokens), so this needs a model.
+def test_a_spent_budget_answers_its_extras_in_camel_case(app_factory, model_config):
+    from tests.conftest import ApiClient, Factory
+
+    app = app_factory(**model_config)
+    owner = Factory(app).user()
+    api = ApiClient(app, Factory(app).token(owner))
+    campaign_id = make_campaign(app, owner)
     set_budget(app, owner.current_team_id, 10)
     add_usage(app, owner.current_team_id, 10)
     r = api.post("/api/content/generate-email", json={"campaignId": campaign_id})

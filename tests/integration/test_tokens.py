@@ -165,7 +165,7 @@ def test_api_register_with_invite_when_closed(app):
                                json={"email": "new@example.com", "password": PASSWORD, "invite": secret})
     assert r.status_code == 201
     assert r.get_json()["team"] == {"id": team_id, "name": r.get_json()["team"]["name"], "role": "editor",
-                                    "monthlyTokenBudget": None}
+                                    "monthlyTokenBudget": None, "tokenLimit": None, "emailAllowed": True}
 
 
 def test_api_me_lists_teams_and_role(factory, api_client):

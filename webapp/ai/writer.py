@@ -47,6 +47,11 @@ def _number(settings: Mapping, key: str, default: float) -> float:
         return default
 
 
+def uses_model(settings: Mapping) -> bool:
+    """Whether make_writer(settings) calls a model (which costs tokens) rather than the offline writer."""
+    return bool((settings.get("OPENAI_API_KEY") or "").strip() or (settings.get("OPENAI_BASE_URL") or "").strip())
+
+
 def make_writer(settings: Mapping) -> Writer:
     """OpenAI-compatible writer when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline.
 
@@ -55,7 +60,7 @@ def make_writer(settings: Mapping) -> Writer:
     """
     key = (settings.get("OPENAI_API_KEY") or "").strip()
     base_url = (settings.get("OPENAI_BASE_URL") or "").strip() or None
-    if not key and not base_url:
+    if not uses_model(settings):
         from .offline_writer import OfflineWriter
 
         return OfflineWriter()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_limiter.util import get_remote_address
 
 from ..auth import require_actor
 from ..extensions import db
@@ -29,6 +30,12 @@ _TEAM = {
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
         "monthlyTokenBudget": {"type": ["integer", "null"], "description": "null: the server default"},
+        "tokenLimit": {"type": ["integer", "null"],
+                       "description": "The operator's ceiling on monthly model tokens (null: none; 0: no model "
+                                      "generation). Teams that sign themselves up start at 0."},
+        "emailAllowed": {"type": "boolean",
+                         "description": "Whether the team may send email (gates email sending once Herald "
+                                        "sends email); false for teams that sign themselves up"},
         "role": {"type": "string", "enum": ["owner", "editor", "viewer"]},
     },
     "required": ["id", "name"],
@@ -39,6 +46,8 @@ _TOKEN_PROPS = {
     "teamId": {"type": "integer"},
     "createdAt": {"type": "string", "format": "date-time"},
     "lastUsedAt": {"type": ["string", "null"], "format": "date-time"},
+    "expiresAt": {"type": "string", "format": "date-time",
+                  "description": "After this the token answers 401 (“This API token expired …”)"},
 }
 
 SCHEMAS: dict = {
@@ -68,10 +77,12 @@ SCHEMAS: dict = {
         "type": "object",
         "properties": {
             "token": {"type": "string", "description": "Bearer token; shown only in this answer"},
+            "expiresAt": {"type": "string", "format": "date-time",
+                          "description": "The token lives HERALD_LOGIN_TOKEN_DAYS (default 30)"},
             "user": {"$ref": "#/components/schemas/User"},
             "team": {"$ref": "#/components/schemas/Team"},
         },
-        "required": ["token", "user", "team"],
+        "required": ["token", "user", "team", "expiresAt"],
     },
     "Me": {
         "type": "object",
@@ -99,7 +110,12 @@ SCHEMAS: dict = {
     },
     "TokenBody": {
         "type": "object",
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max}},
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": ACCOUNT["token_name"].max},
+            "expiresInDays": {"type": "integer", "minimum": 1,
+                              "description": "Lifetime in days, at most HERALD_TOKEN_MAX_DAYS (default 365; "
+                                             "more is a 422); absent: HERALD_TOKEN_DEFAULT_DAYS (90)"},
+        },
         "required": ["name"],
     },
 }
@@ -118,7 +134,7 @@ def _json_body() -> dict:
 
 def _auth_result(user, token, secret: str, status: int):
     membership = accounts.current_membership(user)
-    body = {"token": secret, "user": accounts.user_to_dict(user),
+    body = {"token": secret, "expires_at": token.expires_at, "user": accounts.user_to_dict(user),
             "team": accounts.team_to_dict(membership.team, membership.role)}
     return jsonify(to_wire(body)), status
 
@@ -130,7 +146,8 @@ def _auth_result(user, token, secret: str, status: int):
 def auth_login():
     form = LoginForm.from_json(_json_body())
     form.raise_if_invalid()
-    user, token, secret = accounts.login_with_token(form.email.data, form.password.data)
+    user, token, secret = accounts.login_with_token(form.email.data, form.password.data,
+                                                    source=get_remote_address(), config=current_app.config)
     db.session.commit()
     return _auth_result(user, token, secret, 200)
 
@@ -149,7 +166,7 @@ def auth_register():
     form.raise_if_invalid()
     user, token, secret = accounts.register_with_token(
         form.email.data, form.password.data, name=form.name.data or "",
-        registration_open=current_app.config.get("HERALD_REGISTRATION", "open") != "closed",
+        registration_open=accounts.registration_open(current_app.config),
         invite_secret=form.invite.data or None,
     )
     db.session.commit()
@@ -186,13 +203,14 @@ def _page_args() -> tuple[int, int]:
 
 
 @bp.post("/auth/tokens")
-@operation("Create a named API token for the caller's current team; the secret is in this answer only",
+@operation("Create a named API token for the caller's current team, living expiresInDays (default "
+           "HERALD_TOKEN_DEFAULT_DAYS); the secret is in this answer only",
            tag="auth", body="TokenBody", response="ApiTokenCreated", status=201, errors=(400, 422))
 def auth_create_token():
     actor = require_actor()
     form = TokenForm.from_json(_json_body())
     form.raise_if_invalid()
-    token, secret = accounts.issue_token(actor, form.name.data)
+    token, secret = accounts.issue_token(actor, form.name.data, form.expires_in_days.data)
     db.session.commit()
     return jsonify(to_wire({**accounts.token_to_dict(token), "token": secret})), 201
 

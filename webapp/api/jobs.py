@@ -54,8 +54,9 @@ SCHEMAS: dict = {
             "name": {"type": "string", "enum": list(QUEUES)},
             "acceptsWork": {"type": "boolean", "description": "False while no task uses this queue yet."},
             "tasks": {"type": "array", "items": {"type": "string"}},
-            "pending": {"type": "integer", "description": "Messages waiting in the broker (all teams)."},
-            "scheduled": {"type": "integer", "description": "Delayed messages (retries with backoff)."},
+            "pending": {"type": "integer", "description": "Broker messages waiting for this team's jobs "
+                                                          "(other teams' are never shown)."},
+            "scheduled": {"type": "integer", "description": "This team's delayed messages (retries with backoff)."},
             "jobs": {**_JOB_COUNTS, "description": "This team's jobs in the queue by status."},
             "brokerError": {"type": ["string", "null"]}, "note": {"type": "string"},
         }}}},
@@ -98,7 +99,8 @@ def jobs_health():
 
 
 @bp.get("/jobs/queues/status")
-@operation("Every queue: broker messages waiting and this team's jobs by status", tag="jobs", response="QueueStatus")
+@operation("Every queue: broker messages waiting for this team's jobs and this team's jobs by status "
+           "(broker-wide figures: `flask queues` on the server)", tag="jobs", response="QueueStatus")
 def queues_status():
     """The four seed queues, reported truthfully (queues without tasks say so)."""
     return {"queues": to_wire(jobs.queues_status(require_actor()))}

@@ -121,6 +121,8 @@ def _error_schema() -> dict:
         "properties": {"error": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "retryAfter": {"type": "integer", "description": "429 from the login throttle: seconds to wait "
+                                                             "(also in the Retry-After header)"},
         }, "required": ["code", "message", "fields"]}},
     }
 

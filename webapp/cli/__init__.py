@@ -1,7 +1,7 @@
 """`flask --app webapp …` commands, one module per feature."""
 from flask import Flask
 
-CLI_MODULES = ("users", "ops", "jobs")
+CLI_MODULES = ("users", "ops", "jobs", "teams")
 
 
 def register_cli(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """`flask --app webapp worker`: run background workers alone (team mode; `make run` starts one too).
+`flask --app webapp queues`: the operator's broker-wide view of waiting messages (every team's).
 
 The same as `huey_consumer tasks.huey -w 4 -k thread -d 0.05 -m 0.25`, but inside this app's settings.
 """
@@ -9,6 +10,18 @@ from flask import Flask, current_app
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("queues")
+    def queues() -> None:
+        """Broker-wide messages waiting per queue, every team's (the API shows each team only its own)."""
+        from ..services import jobs
+
+        counts, error = jobs.broker_counts()
+        if error:
+            raise click.ClickException(f"The broker cannot be read: {error}")
+        click.echo("queue\tpending\tscheduled")
+        for name, row in counts.items():
+            click.echo(f"{name}\t{row['pending']}\t{row['scheduled']}")
+
     @app.cli.command("worker")
     @click.option("-w", "--workers", default=4, show_default=True, help="Worker threads.")
     @click.option("-k", "--worker-type", default="thread", type=click.Choice(["thread", "process"]),

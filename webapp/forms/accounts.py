@@ -52,6 +52,10 @@ class RegisterForm(Form):
 class ProfileForm(Form):
     name = _name("Name", "user_name", Optional(), render_kw={"autocomplete": "name"})
     email = _email()
+    # Needed only when the email changes (services.accounts.update_profile decides).
+    current_password = PasswordField("Current password (to change your email)",
+                                     validators=[Optional(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(Form):
@@ -71,6 +75,12 @@ class PasswordForm(Form):
 class TokenForm(Form):
     name = _name("Token name", "token_name", DataRequired("Name the token."),
                  render_kw={"placeholder": "e.g. Zapier, CI, reporting script"})
+    # The most a token may ask for is a setting: services.accounts.token_lifetime checks it.
+    expires_in_days = IntegerField(
+        "Expires after (days)",
+        validators=[Optional(), NumberRange(1, None, "Enter a whole number of days, 1 or more.")],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
 
 
 class TeamForm(Form):
@@ -80,6 +90,16 @@ class TeamForm(Form):
         validators=[Optional(), NumberRange(0, MAX_TOKEN_BUDGET, "Enter a whole number from 0 up.")],
         render_kw={"inputmode": "numeric", "min": 0},
     )
+
+
+class TeamLimitsForm(Form):
+    """The operator's limits for one team (services.operator.set_team_limits)."""
+    token_limit = IntegerField(
+        "Monthly model tokens",
+        validators=[Optional(), NumberRange(0, MAX_TOKEN_BUDGET, "Enter a whole number from 0 up.")],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+    email_allowed = BooleanField("May send email")
 
 
 class NewTeamForm(Form):

@@ -6,6 +6,7 @@ from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +49,11 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     monthly_token_budget: Mapped[Optional[int]] = mapped_column(Integer)
+    # The operator's ceiling on the team's monthly model tokens (the owner's budget cannot exceed it);
+    # None: no ceiling. Teams that sign themselves up start at 0 (services/operator.py).
+    token_limit: Mapped[Optional[int]] = mapped_column(Integer)
+    # Whether the team may send email once Herald sends email; self-signed-up teams start without.
+    email_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -100,5 +106,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # After this the token answers 401 (HERALD_TOKEN_DEFAULT_DAYS / _MAX_DAYS / HERALD_LOGIN_TOKEN_DAYS).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -11,7 +11,7 @@ from ..events import rights
 from ..events.registry import BROWSER, Revocation
 from ..extensions import db
 from ..models import ApiToken, Membership, Team, User
-from . import audit, identity, teams
+from . import audit, identity, login_guard, operator, teams
 from .access import Actor, row_id
 from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .field_limits import ACCOUNT
@@ -68,16 +68,64 @@ def authenticate(email: str, password: str) -> User | None:
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
-def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str]:
-    """Create a named token for `user` in `team_id`; returns the row and the secret (shown once)."""
+def _account_key(email: str) -> str:
+    try:
+        return normalize_email(email)
+    except ValidationFailed:
+        return (email or "").strip().lower()[:254]
+
+
+def sign_in(email: str, password: str, *, source: str, config) -> User:
+    """The one login rule (page and API): refuse while `source` is locked out of the account or the
+    account is being slowed down (TooManyAttempts, 429), else check the credentials (Unauthorized,
+    same message for an unknown email) and count a failure for (account, source)."""
+    account = _account_key(email)
+    login_guard.check(account, source, config)
+    user = authenticate(email, password)
+    if user is None:
+        login_guard.record_failure(account, source, config)
+        raise Unauthorized("Wrong email or password.")
+    login_guard.record_success(account, source, config)
+    return user
+
+
+def _config(config):
+    if config is not None:
+        return config
+    from flask import current_app
+
+    return current_app.config
+
+
+def token_lifetime(days, config=None, *, login: bool = False) -> timedelta:
+    """How long a new token lives: `days` when asked (1..HERALD_TOKEN_MAX_DAYS, else
+    ValidationFailed on expires_in_days), else HERALD_TOKEN_DEFAULT_DAYS, or HERALD_LOGIN_TOKEN_DAYS
+    for the tokens login and register hand out."""
+    config = _config(config)
+    maximum = int(config.get("HERALD_TOKEN_MAX_DAYS") or 365)
+    if days is None:
+        default = config.get("HERALD_LOGIN_TOKEN_DAYS" if login else "HERALD_TOKEN_DEFAULT_DAYS")
+        return timedelta(days=min(int(default or 90), maximum))
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+        problem = f"A token may live from 1 to {maximum} days."
+        raise ValidationFailed(problem, {"expires_in_days": problem})
+    return timedelta(days=days)
+
+
+def create_api_token(user: User, team_id: int, name: str, *, days: int | None = None, login: bool = False,
+                     config=None) -> tuple[ApiToken, str]:
+    """Create a named token for `user` in `team_id` living `days` (token_lifetime); returns the row
+    and the secret (shown once)."""
     name = (name or "").strip()
     if not name or len(name) > ACCOUNT["token_name"].max:
         problem = f"Give the token a name of 1–{ACCOUNT['token_name'].max} characters."
         raise ValidationFailed(problem, {"name": problem})
+    lifetime = token_lifetime(days, config, login=login)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id, team_id=team_id, name=name, token_hash=identity.hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6], session_epoch=user.session_epoch,
+        expires_at=datetime.now(UTC) + lifetime,
     )
     db.session.add(token)
     db.session.flush()
@@ -88,16 +136,24 @@ def create_api_token(user: User, team_id: int, name: str) -> tuple[ApiToken, str
 
 def register_account(email: str, password: str, *, name: str = "", registration_open: bool = True,
                      invite_secret: str | None = None) -> User:
-    """Sign-up: a user with their own team. With a valid invite the new user also joins the
+    """Sign-up: a user with their own team (limited until the operator raises it, unless this is
+    the instance's first account: services.operator). With a valid invite the new user also joins the
     inviting team (and starts in it) — invites work even when registration is closed. Raises
     Forbidden when registration is closed and there is no valid invite. Does not commit."""
     registration_gate(registration_open, invite_secret)
     user = register_user(email, password, name=name)
+    # A team that signs itself up after the operator's starts with no model tokens and no email.
+    operator.restrict_self_service_team(db.session.get(Team, user.current_team_id), user.id)
     audit.record(None, "user.registered", "user", user.id, {"email": user.email},
                  team_id=user.current_team_id, user_id=user.id)
     if invite_secret:
         teams.accept_invite(user.id, invite_secret)
     return user
+
+
+def registration_open(config) -> bool:
+    """HERALD_REGISTRATION: "open" lets anyone sign up; "invite" and "closed" need an invite."""
+    return (config.get("HERALD_REGISTRATION") or "open").strip().lower() == "open"
 
 
 def registration_gate(registration_open: bool, invite_secret: str | None = None):
@@ -115,20 +171,18 @@ def register_with_token(email: str, password: str, *, name: str = "", registrati
     """API sign-up: `register_account`, then a named token for the team the user starts in."""
     user = register_account(email, password, name=name, registration_open=registration_open,
                             invite_secret=invite_secret)
-    token, secret = create_api_token(user, user.current_team_id, token_name)
+    token, secret = create_api_token(user, user.current_team_id, token_name, login=True)
     return user, token, secret
 
 
-def login_with_token(email: str, password: str, *, token_name: str = "api login") -> tuple[User, ApiToken, str]:
-    """API sign-in: check the credentials and issue a named token for the user's current team.
-    Raises Unauthorized for wrong credentials (same message for an unknown email)."""
-    user = authenticate(email, password)
-    if user is None:
-        raise Unauthorized("Wrong email or password.")
+def login_with_token(email: str, password: str, *, source: str, config, token_name: str = "api login"
+                     ) -> tuple[User, ApiToken, str]:
+    """API sign-in: `sign_in`, then a named token for the user's current team."""
+    user = sign_in(email, password, source=source, config=config)
     membership = current_membership(user)
     if membership is None:
         raise Forbidden("This account belongs to no team; ask a team owner for an invite.")
-    token, secret = create_api_token(user, membership.team_id, token_name)
+    token, secret = create_api_token(user, membership.team_id, token_name, login=True, config=config)
     return user, token, secret
 
 
@@ -149,10 +203,17 @@ def get_user(user_id: int) -> User:
 
 # --- profile, password, sessions ----------------------------------------------------------------
 
-def update_profile(user_id: int, *, name: str, email: str) -> User:
-    """Change the user's display name and email (email stays unique)."""
+def update_profile(user_id: int, *, name: str, email: str, current_password: str | None = None) -> User:
+    """Change the user's display name and email (email stays unique). A new email needs the current
+    password (whoever borrows an open session must not take the account over by changing where
+    password resets would go): missing or wrong is a ValidationFailed on current_password, nothing
+    changed."""
     user = get_user(user_id)
     email = normalize_email(email)
+    if email != user.email and not verify_password(user.password_hash, current_password or ""):
+        problem = ("Enter your current password to change your email." if not current_password
+                   else "Your current password is not correct.")
+        raise ValidationFailed(problem, {"current_password": problem})
     name = (name or "").strip()
     if len(name) > ACCOUNT["user_name"].max:
         problem = f"Use at most {ACCOUNT['user_name'].max} characters."
@@ -239,19 +300,21 @@ def user_by_email(email: str) -> User:
 # --- API tokens ---------------------------------------------------------------------------------
 
 def list_tokens(actor: Actor) -> list[ApiToken]:
-    """The acting user's live tokens (all their teams), newest first. Revoked tokens and tokens that
-    died with a password change are left out."""
+    """The acting user's live tokens (all their teams), newest first. Revoked and expired tokens and
+    tokens that died with a password change are left out."""
     user = get_user(actor.user_id)
     stmt = (select(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > datetime.now(UTC),
                    ApiToken.session_epoch == user.session_epoch)
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
     return list(db.session.scalars(stmt))
 
 
-def issue_token(actor: Actor, name: str) -> tuple[ApiToken, str]:
-    """A new token for the acting user in their current team; the secret is returned once."""
-    token, secret = create_api_token(get_user(actor.user_id), actor.team_id, name)
+def issue_token(actor: Actor, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the acting user in their current team, living `days` (default
+    HERALD_TOKEN_DEFAULT_DAYS, at most HERALD_TOKEN_MAX_DAYS); the secret is returned once."""
+    token, secret = create_api_token(get_user(actor.user_id), actor.team_id, name, days=days)
     audit.record(actor, "token.created", "api_token", token.id, {"name": token.name, "prefix": token.prefix})
     return token, secret
 
@@ -280,7 +343,8 @@ def user_to_dict(user: User) -> dict:
 
 
 def team_to_dict(team: Team, role: str | None = None) -> dict:
-    data = {"id": team.id, "name": team.name, "monthly_token_budget": team.monthly_token_budget}
+    data = {"id": team.id, "name": team.name, "monthly_token_budget": team.monthly_token_budget,
+            "token_limit": team.token_limit, "email_allowed": team.email_allowed}
     if role is not None:
         data["role"] = role
     return data
@@ -288,7 +352,7 @@ def team_to_dict(team: Team, role: str | None = None) -> dict:
 
 def token_to_dict(token: ApiToken) -> dict:
     return {"id": token.id, "name": token.name, "prefix": token.prefix, "team_id": token.team_id,
-            "created_at": token.created_at, "last_used_at": token.last_used_at}
+            "created_at": token.created_at, "last_used_at": token.last_used_at, "expires_at": token.expires_at}
 
 
 def account_summary(actor: Actor) -> dict:

@@ -59,6 +59,13 @@ class BudgetExceeded(ServiceError):
     code = "budget_exceeded"
 
 
+class TooManyAttempts(ServiceError):
+    """Too many failed logins (services.login_guard); `retry_after` says how many seconds to wait."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class ServiceUnavailable(ServiceError):
     status = 503
     code = "unavailable"

@@ -44,7 +44,7 @@ def session_epoch(user_id: int) -> int:
 
 def token_actor(secret: str) -> tuple[Actor, int]:
     """The Actor for an API token and the token's id, or Unauthorized. Revoked, stale-epoch and
-    removed-member tokens are all refused the same way."""
+    removed-member tokens are all refused the same way; an expired one says so."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     actor = _token_grant(token)
     _touch(token)
@@ -57,6 +57,9 @@ def _token_grant(token: ApiToken | None) -> Actor:
     user = token.user
     if not user.active or token.session_epoch != user.session_epoch:
         raise Unauthorized("Invalid or revoked API token.")
+    if token.expires_at <= datetime.now(UTC):
+        raise Unauthorized(f"This API token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; create a new one "
+                           "(Settings → API tokens, or POST /api/auth/tokens after logging in).")
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.team_id == token.team_id)
     )

@@ -13,7 +13,7 @@ from ..events import rights
 from ..events.registry import Revocation
 from ..extensions import db
 from ..models import ROLES, Invite, Membership, Team, User
-from . import audit
+from . import audit, operator
 from .access import Actor, require_role, row_id
 from .errors import Conflict, NotFound, ValidationFailed
 from .field_limits import ACCOUNT
@@ -231,8 +231,10 @@ def switch_team(user_id: int, team_id) -> Team:
 
 
 def create_team(user_id: int, name: str) -> Team:
-    """A new team owned by the user, who switches to it."""
+    """A new team owned by the user, who switches to it (limited like a signed-up team unless the
+    user is the operator)."""
     team = Team(name=_team_name(name))
+    operator.restrict_self_service_team(team, user_id)  # a second team is no way around the limits
     db.session.add(team)
     db.session.flush()
     db.session.add(Membership(user_id=user_id, team_id=team.id, role="owner"))

@@ -1,6 +1,8 @@
-"""Token accounting and the monthly budget: usage is recorded per call (team, user, job) and a
-team over its budget is refused BEFORE any model call is made. Also the input-size caps that keep
-one request from costing more than it should."""
+"""Token accounting and the monthly budgets: usage is recorded per call (team, user, job), and a
+team over its budget (the owner's, capped by the operator's limit) or an instance over
+HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET is refused BEFORE any model call is made. The offline writer
+spends no tokens, so it is never refused. Also the input-size caps that keep one request from
+costing more than it should."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from ..ai.writer import uses_model
 from ..extensions import db
 from ..models import Team, TokenUsage
 from .errors import BudgetExceeded
@@ -45,47 +48,93 @@ def _config(config: Mapping | None) -> Mapping:
     return current_app.config
 
 
-def team_budget(team_id: int, config: Mapping | None = None) -> int | None:
-    """The team's monthly token budget: Team.monthly_token_budget, else HERALD_MONTHLY_TOKEN_BUDGET.
-    None (or a value ≤ 0) means no limit."""
-    own = db.session.scalar(select(Team.monthly_token_budget).where(Team.id == team_id))
-    budget = own if own is not None else _config(config).get("HERALD_MONTHLY_TOKEN_BUDGET")
+def _positive(value) -> int | None:
     try:
-        budget = int(budget) if budget is not None else None
+        value = int(value) if value is not None else None
     except (TypeError, ValueError):
-        budget = None
-    return budget if budget and budget > 0 else None
+        return None
+    return value if value and value > 0 else None
+
+
+def team_budget(team_id: int, config: Mapping | None = None) -> int | None:
+    """The team's monthly token budget: its own (Team.monthly_token_budget, else
+    HERALD_MONTHLY_TOKEN_BUDGET; ≤ 0 there means no budget), never above the operator's limit
+    (Team.token_limit, where 0 means no model tokens at all). None means no limit."""
+    own, ceiling = db.session.execute(
+        select(Team.monthly_token_budget, Team.token_limit).where(Team.id == team_id)).one_or_none() or (None, None)
+    budget = _positive(own if own is not None else _config(config).get("HERALD_MONTHLY_TOKEN_BUDGET"))
+    if ceiling is not None and (budget is None or ceiling < budget):
+        return max(0, ceiling)
+    return budget
+
+
+def _tokens_since(start: datetime, team_id: int | None = None) -> tuple[int, int]:
+    stmt = (select(func.coalesce(func.sum(TokenUsage.prompt_tokens), 0),
+                   func.coalesce(func.sum(TokenUsage.completion_tokens), 0))
+            .where(TokenUsage.created_at >= start))
+    if team_id is not None:
+        stmt = stmt.where(TokenUsage.team_id == team_id)
+    prompt, completion = db.session.execute(stmt).one()
+    return int(prompt), int(completion)
 
 
 def usage_this_month(team_id: int, config: Mapping | None = None) -> dict:
     """{prompt_tokens, completion_tokens, total, budget, remaining, resets_at} for the team since the
     first of the month (UTC). budget/remaining are None when there is no limit."""
-    prompt, completion = db.session.execute(
-        select(func.coalesce(func.sum(TokenUsage.prompt_tokens), 0),
-               func.coalesce(func.sum(TokenUsage.completion_tokens), 0))
-        .where(TokenUsage.team_id == team_id, TokenUsage.created_at >= month_start())
-    ).one()
-    total = int(prompt) + int(completion)
+    prompt, completion = _tokens_since(month_start(), team_id)
+    total = prompt + completion
     budget = team_budget(team_id, config)
     return {
-        "prompt_tokens": int(prompt), "completion_tokens": int(completion), "total": total,
+        "prompt_tokens": prompt, "completion_tokens": completion, "total": total,
         "budget": budget, "remaining": None if budget is None else max(0, budget - total),
         "resets_at": next_month_start(),
     }
 
 
+def instance_usage_this_month(config: Mapping | None = None) -> dict:
+    """{total, budget, remaining, resets_at} for the whole instance (every team) this month;
+    budget is HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET (None: no cap)."""
+    total = sum(_tokens_since(month_start()))
+    budget = _positive(_config(config).get("HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET"))
+    return {"total": total, "budget": budget, "remaining": None if budget is None else max(0, budget - total),
+            "resets_at": next_month_start()}
+
+
+def _resets(resets: datetime) -> str:
+    return f"{resets:%B} {resets.day}, {resets.year} (00:00 UTC)"
+
+
 def check_budget(team_id: int, config: Mapping | None = None) -> None:
-    """Raise BudgetExceeded when the team has used its monthly tokens. Call before any model call."""
+    """Raise BudgetExceeded when the instance or the team has used its monthly tokens. Call before
+    any model call; with the offline writer (no tokens spent) nothing is refused."""
+    config = _config(config)
+    if not uses_model(config):
+        return
+    instance = instance_usage_this_month(config)
+    if instance["budget"] is not None and instance["total"] >= instance["budget"]:
+        raise BudgetExceeded(
+            f"This Herald has used {instance['total']:,} of its {instance['budget']:,} model tokens this month, "
+            f"so new AI generation is paused for every team until {_resets(instance['resets_at'])}. "
+            "The operator can raise HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET.",
+            used=instance["total"], budget=instance["budget"], resets_at=instance["resets_at"], scope="instance",
+        )
     usage = usage_this_month(team_id, config)
     budget = usage["budget"]
-    if budget is not None and usage["total"] >= budget:
-        resets = usage["resets_at"]
-        raise BudgetExceeded(
-            f"This team has used {usage['total']:,} of its {budget:,} tokens this month, so new AI "
-            f"generation is paused until the budget resets on {resets:%B} {resets.day}, {resets.year} "
-            "(00:00 UTC). An owner can raise the team's monthly budget.",
-            used=usage["total"], budget=budget, resets_at=resets,
-        )
+    if budget is None or usage["total"] < budget:
+        return
+    ceiling = db.session.scalar(select(Team.token_limit).where(Team.id == team_id))
+    if budget == 0 and ceiling == 0:
+        message = ("AI generation with the model is not enabled for this team yet: teams that sign themselves "
+                   "up start with no model tokens until the operator of this Herald raises their limit.")
+    elif ceiling is not None and budget == ceiling:
+        message = (f"This team has used {usage['total']:,} of the {budget:,} tokens a month the operator of this "
+                   f"Herald allows it, so new AI generation is paused until {_resets(usage['resets_at'])}. "
+                   "Ask the operator to raise the team's limit.")
+    else:
+        message = (f"This team has used {usage['total']:,} of its {budget:,} tokens this month, so new AI "
+                   f"generation is paused until the budget resets on {_resets(usage['resets_at'])}. "
+                   "An owner can raise the team's monthly budget.")
+    raise BudgetExceeded(message, used=usage["total"], budget=budget, resets_at=usage["resets_at"], scope="team")
 
 
 def record_usage(*, team_id: int, user_id: int | None, job_id: str | None, model: str,

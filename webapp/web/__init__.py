@@ -40,11 +40,11 @@ def submit(form, save) -> tuple[object | None, str | None]:
 def register(app: Flask) -> None:
     # Imported here, not at the top: the feature modules import this package's helpers.
     from ..services.field_limits import LIMITS
-    from . import auth, campaigns, content_ai, dashboard, health, jobs, personas, settings, sockets, team
+    from . import auth, campaigns, content_ai, dashboard, health, jobs, operator, personas, settings, sockets, team
 
     app.jinja_env.globals["field_limits"] = LIMITS
 
-    for module in (health, auth, dashboard, campaigns, personas, team, settings, jobs, content_ai, sockets):
+    for module in (health, auth, dashboard, campaigns, personas, team, settings, operator, jobs, content_ai, sockets):
         app.register_blueprint(module.bp)
 
     if not app.testing:  # a test app serves a few requests; compiling for it would only slow the suite
@@ -62,8 +62,12 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _inject():
         from ..auth import session_actor
+        from ..services.operator import is_operator
 
-        return {"csrf_token": generate_csrf, "actor": session_actor()}
+        actor = session_actor()
+        # A function, so only pages that show the nav ask the database.
+        return {"csrf_token": generate_csrf, "actor": actor,
+                "is_operator": lambda: actor is not None and is_operator(actor.user_id)}
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -120,6 +124,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
+        response = app.make_response(_service_error_body(exc))
+        if exc.extra.get("retry_after"):  # a login throttle says how long to wait
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+
+    def _service_error_body(exc: ServiceError):
         if _wants_json():
             from ..api.errors import error_response
 

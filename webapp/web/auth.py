@@ -4,7 +4,6 @@ The login rate limits live here too; the JSON login and register share them (sco
 attacker cannot double the budget by switching between the page and the API."""
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
@@ -14,37 +13,17 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db, limiter
 from ..forms.accounts import LoginForm, RegisterForm
 from ..services import accounts
-from ..services.errors import ServiceError, ValidationFailed
+from ..services.errors import ServiceError, TooManyAttempts, Unauthorized
 from . import render
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_email() -> str:
-    """The email a login/register request is about (form or JSON), normalised, for the per-account limit."""
-    email = request.form.get("email")
-    if email is None:
-        payload = request.get_json(silent=True)
-        if isinstance(payload, dict) and isinstance(payload.get("email"), str):
-            email = payload["email"]
-    email = (email or "").strip()[:254]
-    try:
-        email = accounts.normalize_email(email)
-    except ValidationFailed:
-        email = email.lower()
-    # Hashed so limiter storage (Redis) holds no addresses.
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()
-
-
 def login_rate_limits(view):
-    """Per-IP limit on every attempt (RATELIMIT_LOGIN) and per-account limit on failed attempts
-    (RATELIMIT_LOGIN_ACCOUNT); both read from config when a request comes in."""
-    view = limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN"], scope="login-ip",
+    """Per-IP limit on every attempt (RATELIMIT_LOGIN), read from config when a request comes in.
+    Failed passwords per account are counted by services.login_guard (per account and address)."""
+    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN"], scope="login-ip",
                                 key_func=get_remote_address, methods=["POST"])(view)
-    view = limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], scope="login-account",
-                                key_func=_login_email, methods=["POST"],
-                                deduct_when=lambda response: response.status_code >= 400)(view)
-    return view
 
 
 def safe_next(target: str | None) -> str | None:
@@ -62,7 +41,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _registration_open() -> bool:
-    return current_app.config.get("HERALD_REGISTRATION", "open") != "closed"
+    return accounts.registration_open(current_app.config)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,17 +53,24 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-    status, problem = 200, None
-    if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
-        problem = "Wrong email or password."
+    status, problem, retry_after = 200, None, None
     if request.method == "POST":
         status = 422
-    return render("pages/auth/login.html", "partials/auth/_login_form.html", status, form=form, problem=problem,
-                  registration_open=_registration_open())
+    if form.validate_on_submit():
+        try:
+            user = accounts.sign_in(form.email.data, form.password.data, source=get_remote_address(),
+                                    config=current_app.config)
+        except Unauthorized as exc:
+            problem = exc.message
+        except TooManyAttempts as exc:
+            status, problem, retry_after = 429, exc.message, exc.extra["retry_after"]
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
+    body, status = render("pages/auth/login.html", "partials/auth/_login_form.html", status, form=form,
+                          problem=problem, registration_open=_registration_open())
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return body, status, headers
 
 
 @bp.route("/register", methods=["GET", "POST"])

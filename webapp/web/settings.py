@@ -25,6 +25,8 @@ def _context(actor, **overrides) -> dict:
         "profile_form": ProfileForm(formdata=None, data={"name": user.name, "email": user.email}),
         "password_form": PasswordForm(formdata=None),
         "token_form": TokenForm(formdata=None),
+        "token_days": (current_app.config.get("HERALD_TOKEN_DEFAULT_DAYS"),
+                       current_app.config.get("HERALD_TOKEN_MAX_DAYS")),
         "tokens": accounts.list_tokens(actor),
         "team_names": {m.team_id: m.team.name for m in teams.teams_of(actor.user_id)},
         "new_secret": None,
@@ -52,12 +54,13 @@ def index():
 @bp.post("/settings/profile")
 @login_required
 def profile():
-    """Change name and email."""
+    """Change name and email (a new email needs the current password)."""
     actor = require_actor()
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            accounts.update_profile(actor.user_id, name=form.name.data or "", email=form.email.data)
+            accounts.update_profile(actor.user_id, name=form.name.data or "", email=form.email.data,
+                                    current_password=form.current_password.data)
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             form.apply_service_errors(exc.fields)
@@ -97,7 +100,7 @@ def create_token():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            token, secret = accounts.issue_token(actor, form.name.data)
+            token, secret = accounts.issue_token(actor, form.name.data, form.expires_in_days.data)
         except ValidationFailed as exc:
             db.session.rollback()
             form.apply_service_errors(exc.fields)

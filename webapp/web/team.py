@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..auth import current_actor, require_actor
 from ..extensions import db
 from ..forms.accounts import InviteForm, NewTeamForm, RoleForm, SwitchTeamForm, TeamForm
-from ..services import audit, teams
+from ..services import accounts, audit, teams
 from ..services.access import require_role
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.generation import usage_this_month
@@ -228,4 +228,4 @@ def invite(secret: str):
         flash(f"You joined {membership.team.name} as {membership.role}.", "success")
         return redirect(url_for("team.index"))
     return render("pages/team/invite.html", invite=found, secret=secret, problem=None,
-                  registration_open=current_app.config.get("HERALD_REGISTRATION", "open") != "closed")
+                  registration_open=accounts.registration_open(current_app.config))

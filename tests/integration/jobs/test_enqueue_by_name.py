@@ -21,7 +21,7 @@ app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": sys.argv[
 with app.app_context():
     huey_app.enqueue(huey_app.GENERATE_CONTENT, "job-1")
     huey_app.enqueue(huey_app.GENERATE_CONTENT, "job-2", delay=60)
-    counts, error = broker._huey_counts()
+    counts, error = broker.broker_counts()
     print(json.dumps({"waiting": sorted(broker.waiting_job_ids()), "counts": counts, "error": error,
                       "tasks_imported": "tasks" in sys.modules}))
 """

@@ -202,3 +202,22 @@ def test_nothing_to_generate_is_422(app, owner, api):
     assert r.status_code == 422
     with app.app_context():
         assert db.session.query(Job).count() == 0
+
+
+def test_queue_status_shows_only_the_callers_team(app, owner, api):
+    from tests.conftest import ApiClient, Factory
+
+    other = Factory(app).user()
+    other_api = ApiClient(app, Factory(app).token(other))
+    for _ in range(2):  # two waiting jobs of the other team
+        other_cid = make_campaign(app, other)
+        assert other_api.post(f"/api/jobs/campaigns/{other_cid}/generate").status_code == 202
+    assert api.post(f"/api/jobs/campaigns/{make_campaign(app, owner)}/generate").status_code == 202
+
+    mine = {q["name"]: q for q in api.get("/api/jobs/queues/status").get_json()["queues"]}["content-generation"]
+    theirs = {q["name"]: q for q in other_api.get("/api/jobs/queues/status").get_json()["queues"]}["content-generation"]
+    assert (mine["pending"], mine["jobs"]["queued"]) == (1, 1)
+    assert (theirs["pending"], theirs["jobs"]["queued"]) == (2, 2)
+    # The operator sees the whole broker on the command line.
+    result = app.test_cli_runner().invoke(args=["queues"])
+    assert result.exit_code == 0 and "content-generation\t3\t0" in result.output

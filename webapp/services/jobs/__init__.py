@@ -12,7 +12,7 @@ announce a job), broker (queue status, workers, health), control (start and canc
 campaign_status (what a job does to its campaign), runner, deltas (streamed text) and reaper. This
 package re-exports what views, tasks and other services call.
 """
-from .broker import health, mark_worker_seen, queues_status, worker_alive
+from .broker import broker_counts, health, mark_worker_seen, queues_status, worker_alive
 from .control import cancel_job, start_batch_job, start_campaign_generation, start_single_generation
 from .queries import (
     active_count,
@@ -32,7 +32,8 @@ from .settings import JOB_STATUSES, KIND_CAMPAIGN, KIND_SINGLE, MAX_TONE, QUEUES
 
 __all__ = [
     "JOB_STATUSES", "KIND_CAMPAIGN", "KIND_SINGLE", "MAX_TONE", "QUEUES", "TERMINAL_STATUSES", "active_count",
-    "active_job_for_campaign", "campaign_status_now", "cancel_job", "fresh_job", "get_job", "health", "job_items",
-    "job_to_dict", "latest_job_for_campaign", "mark_worker_seen", "queues_status", "reap", "recent_jobs", "run_job",
+    "active_job_for_campaign", "broker_counts", "campaign_status_now", "cancel_job", "fresh_job", "get_job", "health",
+    "job_items", "job_to_dict", "latest_job_for_campaign", "mark_worker_seen", "queues_status", "reap", "recent_jobs",
+    "run_job",
     "start_batch_job", "start_campaign_generation", "start_single_generation", "team_item", "worker_alive",
 ]

@@ -26,23 +26,45 @@ def _waiting_tasks() -> list:
     return list(huey_app.huey.pending()) + list(huey_app.huey.scheduled())
 
 
-def _huey_counts() -> tuple[dict[str, dict[str, int]], str | None]:
-    """Messages waiting in the broker per queue (by task name), or an error string."""
-    counts = {q: {"pending": 0, "scheduled": 0} for q in QUEUES}
+def _waiting_by_queue() -> tuple[list[tuple[str, str, str | None]], str | None]:
+    """(queue, "pending"|"scheduled", job id or None) for every waiting broker message of a seed
+    queue, or an error string when the broker cannot be read."""
+    out = []
     try:
         for kind, tasks in (("pending", huey_app.huey.pending()), ("scheduled", huey_app.huey.scheduled())):
             for task in tasks:
                 queue = huey_app.TASK_QUEUES.get(task.name)
                 if queue:
-                    counts[queue][kind] += 1
+                    out.append((queue, kind, str(task.args[0]) if task.args else None))
     except Exception as exc:  # noqa: BLE001 - report a down broker instead of failing the page
-        return counts, f"{type(exc).__name__}: {exc}"
-    return counts, None
+        return [], f"{type(exc).__name__}: {exc}"
+    return out, None
+
+
+def _count(waiting, team_id: int | None) -> dict[str, dict[str, int]]:
+    """Messages per queue and kind; with `team_id`, only those carrying one of that team's jobs."""
+    if team_id is not None:
+        ids = {job_id for _q, _k, job_id in waiting if job_id}
+        mine = set(db.session.scalars(select(Job.id).where(Job.id.in_(ids), Job.team_id == team_id))) if ids else set()
+        waiting = [w for w in waiting if w[2] in mine]
+    counts = {q: {"pending": 0, "scheduled": 0} for q in QUEUES}
+    for queue, kind, _job_id in waiting:
+        counts[queue][kind] += 1
+    return counts
+
+
+def broker_counts() -> tuple[dict[str, dict[str, int]], str | None]:
+    """Broker-wide messages waiting per queue, every team's (the operator's CLI; never a tenant's
+    API answer), or an error string."""
+    waiting, error = _waiting_by_queue()
+    return _count(waiting, None), error
 
 
 def queues_status(actor: Actor) -> list[dict]:
-    """Each seed queue: broker messages waiting (all teams) and this team's job counts by status."""
-    broker, error = _huey_counts()
+    """Each seed queue: the broker messages waiting for this team's jobs, and this team's job counts
+    by status. Other teams' figures are not shown (they would tell one tenant another's load)."""
+    waiting, error = _waiting_by_queue()
+    broker = _count(waiting, actor.team_id)
     rows = db.session.execute(select(Job.queue, Job.status, func.count(Job.id))
                               .where(Job.team_id == actor.team_id).group_by(Job.queue, Job.status))
     by_queue: dict[str, dict[str, int]] = {q: dict.fromkeys(JOB_STATUSES, 0) for q in QUEUES}
