@@ -48,7 +48,9 @@ def _config(config: Mapping | None) -> Mapping:
 def team_budget(team_id: int, config: Mapping | None = None) -> int | None:
     """The team's monthly token budget: Team.monthly_token_budget, else HERALD_MONTHLY_TOKEN_BUDGET.
     None (or a value ≤ 0) means no limit."""
-    own = db.session.scalar(select(Team.monthly_token_budget).where(Team.id == team_id))
+    # get(): no query when the request already loaded the team (the session's memberships join it).
+    team = db.session.get(Team, team_id)
+    own = team.monthly_token_budget if team is not None else None
     budget = own if own is not None else _config(config).get("HERALD_MONTHLY_TOKEN_BUDGET")
     try:
         budget = int(budget) if budget is not None else None
