@@ -8,6 +8,7 @@ from sqlalchemy import String, cast, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import CAMPAIGN_STATUSES, CONTENT_TYPES, OBJECTIVES, PLATFORMS, Campaign, ContentItem, Job, Persona
+from . import stats_cache
 from .access import Actor
 from .usage import usage_this_month
 
@@ -17,37 +18,54 @@ RECENT_ACTIVITY = 10
 
 def campaign_stats(actor: Actor) -> dict:
     """Counts by status and objective, content by type and platform, average quality score and
-    budget totals by currency for the actor's team. Two queries (campaigns, content)."""
+    budget totals by currency for the actor's team. One version read, then (when the version moved)
+    one aggregate query: see stats_cache."""
+    at_version = stats_cache.version(actor.team_id)  # first: figures read later are at least this new
+    figures = stats_cache.cached(actor.team_id, at_version)
+    if figures is None:
+        figures = _compute_stats(actor.team_id)
+        stats_cache.store(actor.team_id, at_version, figures)
+    return figures
+
+
+def _aggregates(team_id: int):
+    """Campaign and content aggregates in one UNION ALL: rows (kind, key1, key2, key3, n, x, y) with
+    kind 'campaign' (status, objective, currency, count, budget sum, 0) or 'content' (type, platform,
+    '', count, scored count, score sum)."""
+    campaigns = (
+        select(literal("campaign"), Campaign.status, Campaign.objective, Campaign.currency, func.count(),
+               func.coalesce(func.sum(Campaign.budget), 0), literal(0))
+        .where(Campaign.team_id == team_id)
+        .group_by(Campaign.status, Campaign.objective, Campaign.currency)
+    )
+    content = (
+        select(literal("content"), ContentItem.content_type, ContentItem.platform, literal(""), func.count(),
+               func.count(ContentItem.quality_score), func.coalesce(func.sum(ContentItem.quality_score), 0))
+        .where(ContentItem.team_id == team_id)
+        .group_by(ContentItem.content_type, ContentItem.platform)
+    )
+    return db.session.execute(union_all(campaigns, content))
+
+
+def _compute_stats(team_id: int) -> dict:
     by_status = dict.fromkeys(CAMPAIGN_STATUSES, 0)
     by_objective = dict.fromkeys(OBJECTIVES, 0)
-    total_campaigns = 0
-    budgets: dict[str, Decimal] = {}
-    for status, objective, currency, n, budget in db.session.execute(
-        select(Campaign.status, Campaign.objective, Campaign.currency, func.count(), func.sum(Campaign.budget))
-        .where(Campaign.team_id == actor.team_id)
-        .group_by(Campaign.status, Campaign.objective, Campaign.currency)
-    ):
-        by_status[status] = by_status.get(status, 0) + n
-        by_objective[objective] = by_objective.get(objective, 0) + n
-        total_campaigns += n
-        budgets[currency] = budgets.get(currency, Decimal(0)) + Decimal(str(budget or 0))
-    budget_by_currency = {currency: float(budgets[currency].quantize(Decimal("0.01"))) for currency in sorted(budgets)}
-
     content_by_type = dict.fromkeys(CONTENT_TYPES, 0)
     content_by_platform = dict.fromkeys(PLATFORMS, 0)
-    total_content = scored = 0
-    score_sum = 0
-    for ctype, platform, n, n_scored, s in db.session.execute(
-        select(ContentItem.content_type, ContentItem.platform, func.count(), func.count(ContentItem.quality_score),
-               func.coalesce(func.sum(ContentItem.quality_score), 0))
-        .where(ContentItem.team_id == actor.team_id).group_by(ContentItem.content_type, ContentItem.platform)
-    ):
-        content_by_type[ctype] = content_by_type.get(ctype, 0) + n
-        content_by_platform[platform] = content_by_platform.get(platform, 0) + n
-        total_content += n
-        scored += n_scored
-        score_sum += int(s or 0)
-
+    budgets: dict[str, Decimal] = {}
+    total_campaigns = total_content = scored = score_sum = 0
+    for kind, first, second, currency, n, x, y in _aggregates(team_id):
+        if kind == "campaign":
+            by_status[first] = by_status.get(first, 0) + n
+            by_objective[second] = by_objective.get(second, 0) + n
+            total_campaigns += n
+            budgets[currency] = budgets.get(currency, Decimal(0)) + Decimal(str(x or 0))
+        else:
+            content_by_type[first] = content_by_type.get(first, 0) + n
+            content_by_platform[second] = content_by_platform.get(second, 0) + n
+            total_content += n
+            scored += int(x or 0)
+            score_sum += int(y or 0)
     return {
         "totals": {"campaigns": total_campaigns, "content_items": total_content, "scored_items": scored},
         "by_status": by_status,
@@ -55,7 +73,7 @@ def campaign_stats(actor: Actor) -> dict:
         "content_by_type": content_by_type,
         "content_by_platform": content_by_platform,
         "average_quality_score": round(score_sum / scored, 1) if scored else None,
-        "budget_by_currency": budget_by_currency,
+        "budget_by_currency": {c: float(budgets[c].quantize(Decimal("0.01"))) for c in sorted(budgets)},
     }
 
 
