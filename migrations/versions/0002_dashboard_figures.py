@@ -25,7 +25,7 @@ def upgrade():
     )
     op.execute("INSERT INTO stats_versions (team_id, version) SELECT id, 0 FROM teams")
     with op.batch_alter_table('content_items', schema=None) as batch_op:
-        batch_op.create_index('ix_content_team_updated', ['team_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_content_team_updated', ['team_id', 'updated_at', 'id'], unique=False)
 
 
 def downgrade():
