@@ -1,16 +1,18 @@
 """Page benchmark: SQL queries and render time for the dashboard, the campaigns list and a campaign
-page, then requests/second under gunicorn as a ratio to /healthz on the same server.
+page, then requests/second under the real server as a ratio to /healthz on the same server.
 
-Run: `.venv/bin/python bench/pages.py` (or `make bench`). Prints figures; asserts nothing.
+Run: `.venv/bin/python bench/pages.py [--campaigns 1000,10000] [--database sqlite|postgres]` (or
+`make bench`). Prints figures; asserts nothing.
 
-1. Seeds two temporary SQLite databases (migrated with Alembic): 1,000 campaigns x 10 content items,
-   and 100 x 10, for one team and one user (bulk inserts through the models).
+1. For each size, seeds a temporary database migrated with Alembic (SQLite file, or a PostgreSQL
+   database created on PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432, and dropped
+   afterwards): N campaigns x 10 content items for one team and user, by bulk inserts.
 2. In process, with Flask's test client logged in: SQL queries per render (a before_cursor_execute
-   listener) at both sizes side by side, so a count that grows with the rows (an N+1) shows, and
-   the median render time over 20 renders.
-3. Under gunicorn (gthread, as `make run` serves it) on a free loopback port: a few seconds of
-   concurrent keep-alive requests per page with the logged-in session cookie, and requests/second
-   as a ratio to /healthz measured on the same server in the same run.
+   listener; a count that differs between sizes is flagged as growing with rows) and the median
+   render time.
+3. The server started with webapp.cli.ops.web_command() (what `make run` runs) on a free loopback
+   port, loaded from another process by wrk (Python threads when wrk is missing) with the logged-in
+   session cookie: req/s per page and its ratio to /healthz measured on the same server, same run.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import http.client
 import logging
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -44,13 +48,13 @@ PLATFORM_MIX = [
 ]
 
 
-def make_app(workdir: Path):
+def make_app(workdir: Path, database_url: str):
     from webapp import create_app
 
     return create_app({
         "SECRET_KEY": SECRET,
         "INSTANCE_PATH": str(workdir),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'herald.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "HUEY_PATH": str(workdir / "huey.db"),
         "RATELIMIT_ENABLED": False,
         "REDIS_URL": None,
@@ -58,6 +62,32 @@ def make_app(workdir: Path):
         "OPENAI_BASE_URL": None,
         "HERALD_LOG_LEVEL": "WARNING",
     })
+
+
+class Database:
+    """A throw-away database: a SQLite file in the work folder, or a PostgreSQL database created on
+    PG_ADMIN_URL (user postgres on 127.0.0.1:5432 by default) and dropped by `drop()`."""
+
+    def __init__(self, kind: str, workdir: Path, label: str):
+        self.kind = kind
+        if kind == "sqlite":
+            self.url = f"sqlite:///{workdir / 'herald.db'}"
+            return
+        self.name = f"herald_bench_{os.getpid()}_{label}"
+        self.admin = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432")
+        self.url = f"{self.admin}/{self.name}"
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+
+    def _admin(self, *statements: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.admin}/postgres", autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def drop(self) -> None:
+        if self.kind == "postgres":
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def seed(app, campaigns: int, items_per_campaign: int = 10) -> dict:
@@ -116,7 +146,11 @@ def seed(app, campaigns: int, items_per_campaign: int = 10) -> dict:
                     "violations": [], "status": rng.choice(["draft", "approved", "archived"]),
                     "generated_by": rng.choice(["ai", "manual"]), "created_at": now, "updated_at": now,
                 })
-        db.session.execute(insert(ContentItem), rows)
+            if len(rows) >= 20_000:  # executemany in chunks: bounded memory at 10,000 x 10
+                db.session.execute(insert(ContentItem), rows)
+                rows = []
+        if rows:
+            db.session.execute(insert(ContentItem), rows)
         db.session.commit()
         return {"user_id": user.id, "epoch": user.session_epoch, "campaign_id": campaign_ids[len(campaign_ids) // 2]}
 
@@ -179,16 +213,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(workdir: Path, port: int) -> subprocess.Popen:
+def start_server(workdir: Path, database_url: str, port: int) -> subprocess.Popen:
+    """The web server exactly as `make run` starts it (webapp.cli.ops.web_command), one worker."""
+    from webapp.cli.ops import web_command
+
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update({
-        "DATABASE_URL": f"sqlite:///{workdir / 'herald.db'}", "SECRET_KEY": SECRET,
+        "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
         "HERALD_INSTANCE_PATH": str(workdir), "HERALD_LOG_LEVEL": "WARNING", "HERALD_RATELIMIT_ENABLED": "0",
         "HERALD_HUEY_PATH": str(workdir / "huey.db"),
     })
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    argv = [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-k", "gthread", "--threads", "16",
-            "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "webapp:create_app()"]
+    argv = web_command("127.0.0.1", port, 1, False)
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -196,7 +231,7 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+            raise RuntimeError(f"the server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -204,12 +239,42 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
+    raise RuntimeError("the server did not answer /healthz in time")
 
 
-def load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> tuple[float, dict[int, int]]:
-    """Keep-alive GETs from `concurrency` threads for `seconds` (bounded). Returns (2xx per second,
-    {status: count})."""
+def status_of(port: int, path: str, cookie: str) -> int:
+    """One GET's status: wrk counts a redirect to the login page as a success, so check first."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+WRK = shutil.which("wrk")
+
+
+def load_wrk(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> tuple[float, dict[int, int]]:
+    """wrk (another process) with keep-alive connections. Returns (2xx per second, {0|-1: count}) where
+    -1 counts non-2xx/3xx answers and 0 socket errors."""
+    argv = [WRK, "-t", "2", "-c", str(concurrency), "-d", f"{seconds:g}s", "--timeout", "30s"]
+    if cookie:
+        argv += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(argv + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad: dict[int, int] = {}
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        bad[-1] = int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        if sum(map(int, m.groups())):
+            bad[0] = sum(map(int, m.groups()))
+    return rps, bad
+
+
+def load_threads(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> tuple[float, dict[int, int]]:
+    """Fallback when wrk is missing: keep-alive GETs from `concurrency` threads for `seconds`.
+    Returns (2xx per second, {status: count} of the others)."""
     stop_at = time.monotonic() + seconds
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -240,78 +305,107 @@ def load(port: int, path: str, cookie: str, seconds: float, concurrency: int) ->
         t.join()
     elapsed = time.monotonic() - started
     ok = sum(n for status, n in statuses.items() if 200 <= status < 300)
-    return ok / elapsed, statuses
+    return ok / elapsed, {s: n for s, n in statuses.items() if not 200 <= s < 300}
+
+
+def serve_and_load(workdir: Path, db: Database, ids: dict, cookie: str, args) -> tuple[float, dict[str, float | None]]:
+    """/healthz's req/s and each page's (None when a page answered anything but 200)."""
+    load = load_wrk if WRK else load_threads
+    port = free_port()
+    proc = start_server(workdir, db.url, port)
+    results: dict[str, float | None] = {}
+    try:
+        wait_ready(port, proc)
+        load(port, "/healthz", "", 1.0, args.concurrency)  # warm-up
+        base, _ = load(port, "/healthz", "", args.seconds, args.concurrency)
+        for label, path in PAGES:
+            url = path.format(cid=ids["campaign_id"])
+            status = status_of(port, url, cookie)
+            if status != 200:
+                print(f"  {label}: answered HTTP {status} under the server: not measured")
+                results[label] = None
+                continue
+            load(port, url, cookie, 1.0, args.concurrency)  # warm-up (templates, connections)
+            rps, bad = load(port, url, cookie, args.seconds, args.concurrency)
+            if bad:
+                print(f"  {label}: bad responses {bad} (-1 = non-2xx, 0 = socket errors): not measured")
+                results[label] = None
+                continue
+            results[label] = rps
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return base, results
+
+
+def run_size(kind: str, campaigns: int, tmp: Path, args) -> dict:
+    """Seed, count queries in process, then load the server; returns the figures of one size."""
+    workdir = tmp / f"{kind}-{campaigns}"
+    workdir.mkdir()
+    db = Database(kind, workdir, str(campaigns))
+    try:
+        t0 = time.perf_counter()
+        app = make_app(workdir, db.url)
+        ids = seed(app, campaigns)
+        seeded = time.perf_counter() - t0
+        in_process = measure_in_process(app, ids, args.renders)
+        cookie = session_cookie(app, ids)
+        with app.app_context():
+            from webapp.extensions import db as sa
+
+            sa.engine.dispose()  # give the server the connections
+        served = (None, {}) if args.skip_server else serve_and_load(workdir, db, ids, cookie, args)
+        return {"seeded": seeded, "pages": in_process, "healthz": served[0], "rps": served[1]}
+    finally:
+        db.drop()
+
+
+def report(kind: str, sizes: list[int], figures: dict[int, dict], args) -> int:
+    print(f"\n{kind}: queries per render, median in-process render (Flask test client, {args.renders} renders),"
+          f" and req/s under web_command() with {'wrk' if WRK else 'Python threads'}, {args.concurrency} "
+          f"keep-alive connections, {args.seconds:g}s per page")
+    header = f"{'campaigns':>10} {'page':<16} {'queries':>8} {'median ms':>10} {'req/s':>9} {'vs /healthz':>12}"
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for size in sizes:
+        f = figures[size]
+        base = f["healthz"]
+        shown = format(base, "9.1f") if base else "-"
+        print(f"{size:>10,} {'/healthz':<16} {'':>8} {'':>10} {shown:>9} {'1.00' if base else '':>12}"
+              f"   (seeded in {f['seeded']:.1f}s)")
+        for label, _ in PAGES:
+            status, queries, ms = f["pages"][label]
+            if status != 200:
+                print(f"{size:>10,} {label:<16} HTTP {status}: no figures")
+                failures += 1
+                continue
+            rps = f["rps"].get(label)
+            grows = "" if len({figures[s]["pages"][label][1] for s in sizes}) == 1 else "   <- grows with rows"
+            ratio = f"{rps / base:.2f}" if rps and base else "-"
+            print(f"{size:>10,} {label:<16} {queries:>8} {ms:>10.1f} {(format(rps, '9.1f') if rps else '-'):>9} "
+                  f"{ratio:>12}{grows}")
+            failures += bool(base) and rps is None
+    return failures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--campaigns", type=int, default=1000)
-    parser.add_argument("--small", type=int, default=100, help="campaigns in the comparison database")
+    parser.add_argument("--campaigns", default="1000,10000", help="sizes to seed, comma-separated")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--renders", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=4.0, help="load per page under gunicorn")
+    parser.add_argument("--seconds", type=float, default=4.0, help="load per page under the server")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--skip-gunicorn", action="store_true")
+    parser.add_argument("--skip-server", action="store_true", help="in-process figures only")
     args = parser.parse_args()
+    sizes = [int(n) for n in args.campaigns.split(",") if n.strip()]
 
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
-        big_dir, small_dir = Path(tmp, "big"), Path(tmp, "small")
-        big_dir.mkdir()
-        small_dir.mkdir()
-        t0 = time.perf_counter()
-        big_app = make_app(big_dir)
-        big_ids = seed(big_app, args.campaigns)
-        small_app = make_app(small_dir)
-        small_ids = seed(small_app, args.small)
-        print(f"Seeded {args.campaigns:,} campaigns x 10 items and {args.small:,} x 10 "
-              f"in {time.perf_counter() - t0:.1f}s (SQLite, migrated)\n")
-
-        big = measure_in_process(big_app, big_ids, args.renders)
-        small = measure_in_process(small_app, small_ids, args.renders)
-        print(f"In process (Flask test client, logged in), median of {args.renders} renders")
-        n_small, n_big = format(args.small, ","), format(args.campaigns, ",")
-        header = (f"{'page':<16} {'queries @' + n_small:>14} {'queries @' + n_big:>16}"
-                  f" {'median ms @' + n_small:>16} {'median ms @' + n_big:>18}")
-        print(header)
-        print("-" * len(header))
-        failures = []
-        for label, _ in PAGES:
-            (s_status, s_q, s_ms), (b_status, b_q, b_ms) = small[label], big[label]
-            if s_status != 200 or b_status != 200:
-                print(f"{label:<16} PAGE ANSWERED HTTP {s_status} / {b_status}: no figures")
-                failures.append(label)
-                continue
-            flag = "" if s_q == b_q else "   <- grows with rows"
-            print(f"{label:<16} {s_q:>14} {b_q:>16} {s_ms:>16.1f} {b_ms:>18.1f}{flag}")
-
-        if args.skip_gunicorn:
-            return 1 if failures else 0
-        port = free_port()
-        cookie = session_cookie(big_app, big_ids)
-        proc = start_gunicorn(big_dir, port)
-        try:
-            wait_ready(port, proc)
-            print(f"\nUnder gunicorn (gthread, 1 worker x 16 threads, 127.0.0.1:{port}), {args.concurrency} "
-                  f"keep-alive clients, {args.seconds:g}s per page, {args.campaigns:,}-campaign database")
-            load(port, "/healthz", "", 1.0, args.concurrency)  # warm-up
-            base_rps, base_statuses = load(port, "/healthz", "", args.seconds, args.concurrency)
-            print(f"{'page':<16} {'req/s':>10} {'vs /healthz':>12}")
-            print(f"{'/healthz':<16} {base_rps:>10.1f} {'1.00':>12}")
-            for label, path in PAGES:
-                url = path.format(cid=big_ids["campaign_id"])
-                rps, statuses = load(port, url, cookie, args.seconds, args.concurrency)
-                bad = {s: n for s, n in statuses.items() if not 200 <= s < 300}
-                if bad:
-                    print(f"{label:<16} NOT MEASURED: responses {bad} (0 = connection error)")
-                    failures.append(label)
-                    continue
-                print(f"{label:<16} {rps:>10.1f} {rps / base_rps:>12.2f}")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        return 1 if failures else 0
+        figures = {size: run_size(args.database, size, Path(tmp), args) for size in sizes}
+    return 1 if report(args.database, sizes, figures, args) else 0
 
 
 if __name__ == "__main__":

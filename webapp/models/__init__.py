@@ -15,10 +15,12 @@ from .campaigns import (
 )
 from .jobs import ACTIVE_JOB_STATUSES, JOB_STATUSES, QUEUES, Job, JobEvent, TokenUsage
 from .personas import Persona
+from .stats import StatsVersion
 
 __all__ = [
     "ROLES", "ApiToken", "Invite", "Membership", "Team", "User", "AuditLog",
     "AB_TEST_STATUSES", "AB_TEST_TYPES", "CAMPAIGN_STATUSES", "CONTENT_STATUSES", "CONTENT_TYPES",
     "OBJECTIVES", "PLATFORMS", "ABTest", "Campaign", "ContentItem",
     "ACTIVE_JOB_STATUSES", "JOB_STATUSES", "QUEUES", "Job", "JobEvent", "TokenUsage", "Persona",
+    "StatsVersion",
 ]

@@ -77,6 +77,7 @@ class ContentItem(db.Model):
         # A job step writes its output under a unique key, so a re-run never duplicates.
         UniqueConstraint("job_id", "step_key", name="uq_content_job_step"),
         Index("ix_content_campaign_platform", "campaign_id", "platform"),
+        Index("ix_content_team_updated", "team_id", "updated_at", "id"),  # the dashboard's latest changes
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

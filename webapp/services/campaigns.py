@@ -101,9 +101,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_campaign(actor: Actor, campaign_id) -> Campaign:
-    """The team's campaign with persona, content items and A/B tests loaded (3 queries, any size).
-    NotFound for missing ids and other teams' ids alike."""
+def get_campaign(actor: Actor, campaign_id, *, ab_tests: bool = True) -> Campaign:
+    """The team's campaign with persona, content items and (unless ab_tests=False, for pages that
+    show none) A/B tests loaded (2-3 queries, any size). NotFound for missing ids and other teams'
+    ids alike."""
     key = row_id(campaign_id)
     if key is None:
         raise NotFound("Campaign not found")
@@ -111,7 +112,7 @@ def get_campaign(actor: Actor, campaign_id) -> Campaign:
         select(Campaign)
         .where(Campaign.id == key, Campaign.team_id == actor.team_id)
         .options(joinedload(Campaign.persona), selectinload(Campaign.content_items),
-                 selectinload(Campaign.ab_tests))
+                 *([selectinload(Campaign.ab_tests)] if ab_tests else []))
         .execution_options(populate_existing=True)
     )
     if campaign is None:

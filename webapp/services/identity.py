@@ -8,6 +8,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..database import writing
 from ..extensions import db
@@ -31,7 +32,8 @@ def user_for_session(session_id: str) -> User | None:
         user_id, epoch = (int(x) for x in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    # Memberships (and their teams) in the same query: every page needs them for the Actor.
+    user = db.session.get(User, user_id, options=[joinedload(User.memberships)])
     if user is None or not user.active or user.session_epoch != epoch:
         return None
     return user

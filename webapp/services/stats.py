@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import CAMPAIGN_STATUSES, CONTENT_TYPES, OBJECTIVES, PLATFORMS, Campaign, ContentItem, Job, Persona
+from . import stats_cache
 from .access import Actor
 from .usage import usage_this_month
 
@@ -17,40 +18,54 @@ RECENT_ACTIVITY = 10
 
 def campaign_stats(actor: Actor) -> dict:
     """Counts by status and objective, content by type and platform, average quality score and
-    budget totals by currency for the actor's team. Three queries."""
+    budget totals by currency for the actor's team. One version read, then (when the version moved)
+    one aggregate query: see stats_cache."""
+    at_version = stats_cache.version(actor.team_id)  # first: figures read later are at least this new
+    figures = stats_cache.cached(actor.team_id, at_version)
+    if figures is None:
+        figures = _compute_stats(actor.team_id)
+        stats_cache.store(actor.team_id, at_version, figures)
+    return figures
+
+
+def _aggregates(team_id: int):
+    """Campaign and content aggregates in one UNION ALL: rows (kind, key1, key2, key3, n, x, y) with
+    kind 'campaign' (status, objective, currency, count, budget sum, 0) or 'content' (type, platform,
+    '', count, scored count, score sum)."""
+    campaigns = (
+        select(literal("campaign"), Campaign.status, Campaign.objective, Campaign.currency, func.count(),
+               func.coalesce(func.sum(Campaign.budget), 0), literal(0))
+        .where(Campaign.team_id == team_id)
+        .group_by(Campaign.status, Campaign.objective, Campaign.currency)
+    )
+    content = (
+        select(literal("content"), ContentItem.content_type, ContentItem.platform, literal(""), func.count(),
+               func.count(ContentItem.quality_score), func.coalesce(func.sum(ContentItem.quality_score), 0))
+        .where(ContentItem.team_id == team_id)
+        .group_by(ContentItem.content_type, ContentItem.platform)
+    )
+    return db.session.execute(union_all(campaigns, content))
+
+
+def _compute_stats(team_id: int) -> dict:
     by_status = dict.fromkeys(CAMPAIGN_STATUSES, 0)
     by_objective = dict.fromkeys(OBJECTIVES, 0)
-    total_campaigns = 0
-    for status, objective, n in db.session.execute(
-        select(Campaign.status, Campaign.objective, func.count())
-        .where(Campaign.team_id == actor.team_id).group_by(Campaign.status, Campaign.objective)
-    ):
-        by_status[status] = by_status.get(status, 0) + n
-        by_objective[objective] = by_objective.get(objective, 0) + n
-        total_campaigns += n
-
-    budget_by_currency: dict[str, float] = {}
-    for currency, total in db.session.execute(
-        select(Campaign.currency, func.sum(Campaign.budget))
-        .where(Campaign.team_id == actor.team_id).group_by(Campaign.currency).order_by(Campaign.currency)
-    ):
-        budget_by_currency[currency] = float(Decimal(str(total or 0)).quantize(Decimal("0.01")))
-
     content_by_type = dict.fromkeys(CONTENT_TYPES, 0)
     content_by_platform = dict.fromkeys(PLATFORMS, 0)
-    total_content = scored = 0
-    score_sum = 0
-    for ctype, platform, n, n_scored, s in db.session.execute(
-        select(ContentItem.content_type, ContentItem.platform, func.count(), func.count(ContentItem.quality_score),
-               func.coalesce(func.sum(ContentItem.quality_score), 0))
-        .where(ContentItem.team_id == actor.team_id).group_by(ContentItem.content_type, ContentItem.platform)
-    ):
-        content_by_type[ctype] = content_by_type.get(ctype, 0) + n
-        content_by_platform[platform] = content_by_platform.get(platform, 0) + n
-        total_content += n
-        scored += n_scored
-        score_sum += int(s or 0)
-
+    budgets: dict[str, Decimal] = {}
+    total_campaigns = total_content = scored = score_sum = 0
+    for kind, first, second, currency, n, x, y in _aggregates(team_id):
+        if kind == "campaign":
+            by_status[first] = by_status.get(first, 0) + n
+            by_objective[second] = by_objective.get(second, 0) + n
+            total_campaigns += n
+            budgets[currency] = budgets.get(currency, Decimal(0)) + Decimal(str(x or 0))
+        else:
+            content_by_type[first] = content_by_type.get(first, 0) + n
+            content_by_platform[second] = content_by_platform.get(second, 0) + n
+            total_content += n
+            scored += int(x or 0)
+            score_sum += int(y or 0)
     return {
         "totals": {"campaigns": total_campaigns, "content_items": total_content, "scored_items": scored},
         "by_status": by_status,
@@ -58,7 +73,7 @@ def campaign_stats(actor: Actor) -> dict:
         "content_by_type": content_by_type,
         "content_by_platform": content_by_platform,
         "average_quality_score": round(score_sum / scored, 1) if scored else None,
-        "budget_by_currency": budget_by_currency,
+        "budget_by_currency": {c: float(budgets[c].quantize(Decimal("0.01"))) for c in sorted(budgets)},
     }
 
 
@@ -78,30 +93,47 @@ def recent_campaigns(actor: Actor, limit: int = RECENT_CAMPAIGNS) -> list[dict]:
     ]
 
 
-def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY) -> list[dict]:
-    """The latest content, job and campaign changes, newest first (three LIMIT queries, merged).
-    Each entry: kind (content|job|campaign), id, campaign_id, campaign_name, summary, status, at."""
-    events: list[dict] = []
-    for item_id, cid, cname, ctype, platform, generated_by, status, at in db.session.execute(
-        select(ContentItem.id, ContentItem.campaign_id, Campaign.name, ContentItem.content_type,
-               ContentItem.platform, ContentItem.generated_by, ContentItem.status, ContentItem.updated_at)
+def _content_and_job_changes(actor: Actor, limit: int):
+    """The latest `limit` content items and `limit` jobs of the team in one UNION ALL query, as rows
+    (kind, id, campaign_id, campaign_name, a, b, c, status, at); a/b/c are content type, platform
+    and author for content, and kind, message, '' for jobs."""
+    content = (
+        select(literal("content").label("kind"), cast(ContentItem.id, String).label("id"),
+               ContentItem.campaign_id.label("campaign_id"), Campaign.name.label("campaign_name"),
+               ContentItem.content_type.label("a"), ContentItem.platform.label("b"),
+               ContentItem.generated_by.label("c"), ContentItem.status.label("status"),
+               ContentItem.updated_at.label("at"))
         .join(Campaign, Campaign.id == ContentItem.campaign_id)
         .where(ContentItem.team_id == actor.team_id)
-        .order_by(ContentItem.updated_at.desc(), ContentItem.id.desc()).limit(limit)
-    ):
-        how = "written by AI" if generated_by == "ai" else "added by hand"
-        events.append({"kind": "content", "id": item_id, "campaign_id": cid, "campaign_name": cname,
-                       "summary": f"{ctype.replace('_', ' ')} for {platform.replace('_', ' ')} {how}",
-                       "status": status, "at": at})
-    for job_id, cid, cname, kind, status, message, at in db.session.execute(
-        select(Job.id, Job.campaign_id, Campaign.name, Job.kind, Job.status, Job.message, Job.updated_at)
+        .order_by(ContentItem.updated_at.desc(), ContentItem.id.desc()).limit(limit).subquery()
+    )
+    jobs = (
+        select(literal("job").label("kind"), Job.id.label("id"), Job.campaign_id.label("campaign_id"),
+               Campaign.name.label("campaign_name"), Job.kind.label("a"), Job.message.label("b"),
+               literal("").label("c"), Job.status.label("status"), Job.updated_at.label("at"))
         .outerjoin(Campaign, Campaign.id == Job.campaign_id)
         .where(Job.team_id == actor.team_id)
-        .order_by(Job.updated_at.desc()).limit(limit)
-    ):
-        events.append({"kind": "job", "id": job_id, "campaign_id": cid, "campaign_name": cname,
-                       "summary": message or kind.replace("_", " "), "status": status, "at": at})
-    for entry in recent_campaigns(actor, limit):
+        .order_by(Job.updated_at.desc()).limit(limit).subquery()
+    )
+    # Each side keeps its ORDER BY/LIMIT inside a subquery (SQLite allows none on a compound's parts).
+    return db.session.execute(union_all(select(content), select(jobs)))
+
+
+def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY, campaigns: list[dict] | None = None) -> list[dict]:
+    """The latest content, job and campaign changes, newest first (two queries: content and jobs in
+    one, campaigns in another unless `campaigns`, recent_campaigns(actor, limit), is given).
+    Each entry: kind (content|job|campaign), id, campaign_id, campaign_name, summary, status, at."""
+    events: list[dict] = []
+    for kind, row_id, cid, cname, a, b, c, status, at in _content_and_job_changes(actor, limit):
+        if kind == "content":
+            how = "written by AI" if c == "ai" else "added by hand"
+            events.append({"kind": "content", "id": int(row_id), "campaign_id": cid, "campaign_name": cname,
+                           "summary": f"{a.replace('_', ' ')} for {b.replace('_', ' ')} {how}",
+                           "status": status, "at": at})
+        else:
+            events.append({"kind": "job", "id": row_id, "campaign_id": cid, "campaign_name": cname,
+                           "summary": b or a.replace("_", " "), "status": status, "at": at})
+    for entry in campaigns if campaigns is not None else recent_campaigns(actor, limit):
         fresh = entry["created_at"] and entry["updated_at"] and (
             (entry["updated_at"] - entry["created_at"]).total_seconds() < 1)
         events.append({"kind": "campaign", "id": entry["id"], "campaign_id": entry["id"],
@@ -113,9 +145,11 @@ def recent_activity(actor: Actor, limit: int = RECENT_ACTIVITY) -> list[dict]:
 
 def dashboard(actor: Actor) -> dict:
     """Stats plus recent campaigns, recent activity and this month's generation usage."""
+    # One campaigns query serves both lists: the activity's newest campaigns include the recent five.
+    latest = recent_campaigns(actor, max(RECENT_CAMPAIGNS, RECENT_ACTIVITY))
     return {
         **campaign_stats(actor),
-        "recent_campaigns": recent_campaigns(actor),
-        "recent_activity": recent_activity(actor),
+        "recent_campaigns": latest[:RECENT_CAMPAIGNS],
+        "recent_activity": recent_activity(actor, campaigns=latest),
         "generation_usage": usage_this_month(actor.team_id),
     }

@@ -60,8 +60,9 @@ def team_budget(team_id: int, config: Mapping | None = None) -> int | None:
     """The team's monthly token budget: its own (Team.monthly_token_budget, else
     HERALD_MONTHLY_TOKEN_BUDGET; ≤ 0 there means no budget), never above the operator's limit
     (Team.token_limit, where 0 means no model tokens at all). None means no limit."""
-    own, ceiling = db.session.execute(
-        select(Team.monthly_token_budget, Team.token_limit).where(Team.id == team_id)).one_or_none() or (None, None)
+    # get(): no query when the request already loaded the team (the session's memberships join it).
+    team = db.session.get(Team, team_id)
+    own, ceiling = (team.monthly_token_budget, team.token_limit) if team is not None else (None, None)
     budget = _positive(own if own is not None else _config(config).get("HERALD_MONTHLY_TOKEN_BUDGET"))
     if ceiling is not None and (budget is None or ceiling < budget):
         return max(0, ceiling)

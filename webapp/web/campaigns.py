@@ -182,7 +182,7 @@ def _content_context(campaign, actor: Actor, *, add_form=None, add_format=None, 
 def show(campaign_id: int):
     """The campaign: brief, status actions, and its content grouped by platform."""
     actor = require_actor()
-    campaign = campaigns_service.get_campaign(actor, campaign_id)
+    campaign = campaigns_service.get_campaign(actor, campaign_id, ab_tests=False)
     return render(
         "pages/campaigns/show.html", "partials/campaigns/_content.html",
         status_actions=_status_actions(campaign), planned=campaigns_service.planned_pieces(campaign),
@@ -213,11 +213,11 @@ def content_create(campaign_id: int):
         if not is_htmx():
             flash("Content added.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"content-{item.id}"))
-        campaign = campaigns_service.get_campaign(actor, campaign_id)
+        campaign = campaigns_service.get_campaign(actor, campaign_id, ab_tests=False)
         fmt = (item.content_type, item.platform)
         return render_template("partials/campaigns/_content.html",
                                **_content_context(campaign, actor, add_format=fmt), added_id=item.id)
-    campaign = campaigns_service.get_campaign(actor, campaign_id)
+    campaign = campaigns_service.get_campaign(actor, campaign_id, ab_tests=False)
     fmt = _chosen_format(campaign, f"{form.content_type.data}:{form.platform.data}")
     context = _content_context(campaign, actor, add_form=form, add_format=fmt, add_message=message)
     return render("pages/campaigns/show.html", "partials/campaigns/_content.html", status=422,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..auth import require_actor, session_actor
@@ -19,12 +19,20 @@ from . import live_fragments as fragments
 bp = Blueprint("jobs", __name__)
 
 
+def _event_cursor() -> int:
+    """The newest event id, read once per request: the header and the panel share it (an earlier
+    cursor only makes the socket replay a little more, never miss anything)."""
+    if "event_cursor" not in g:
+        g.event_cursor = store.latest_id()
+    return g.event_cursor
+
+
 @bp.app_context_processor
 def _jobs_helpers():
     def job_panel_for(campaign) -> dict:
         """The campaign's latest job drawn from its rows, and the event cursor the socket resumes from."""
         actor = session_actor()
-        cursor = store.latest_id()  # read first: anything newer is replayed by the socket
+        cursor = _event_cursor()  # read first: anything newer is replayed by the socket
         job = jobs_service.latest_job_for_campaign(actor.team_id, campaign.id) if actor else None
         context = fragments.panel_context(job, campaign, live=False)
         return {"job": job, "pieces": context["pieces"], "cursor": cursor, "no_worker": context["no_worker"]}
@@ -33,7 +41,10 @@ def _jobs_helpers():
         actor = session_actor()
         if actor is None:
             return None
-        return {"cursor": store.latest_id(), "active_count": jobs_service.active_count(actor)}
+        if "event_cursor" in g:
+            return {"cursor": g.event_cursor, "active_count": jobs_service.active_count(actor)}
+        g.event_cursor, count = jobs_service.nav_state(actor)
+        return {"cursor": g.event_cursor, "active_count": count}
 
     def ws_path(endpoint: str, **values) -> str:
         """A websocket route as a same-origin path: werkzeug builds ws:// URLs from the request's

@@ -22,6 +22,7 @@ from .queries import (
     get_job,
     job_items,
     latest_job_for_campaign,
+    nav_state,
     recent_jobs,
     team_item,
 )
@@ -33,7 +34,7 @@ from .settings import JOB_STATUSES, KIND_CAMPAIGN, KIND_SINGLE, MAX_TONE, QUEUES
 __all__ = [
     "JOB_STATUSES", "KIND_CAMPAIGN", "KIND_SINGLE", "MAX_TONE", "QUEUES", "TERMINAL_STATUSES", "active_count",
     "active_job_for_campaign", "broker_counts", "campaign_status_now", "cancel_job", "fresh_job", "get_job", "health",
-    "job_items", "job_to_dict", "latest_job_for_campaign", "mark_worker_seen", "queues_status", "reap", "recent_jobs",
-    "run_job",
+    "job_items", "job_to_dict", "latest_job_for_campaign", "mark_worker_seen", "nav_state", "queues_status", "reap",
+    "recent_jobs", "run_job",
     "start_batch_job", "start_campaign_generation", "start_single_generation", "team_item", "worker_alive",
 ]

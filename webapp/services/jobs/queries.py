@@ -1,10 +1,10 @@
 """Reading jobs and what they wrote (team-scoped where a person asks)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ...extensions import db
-from ...models import Campaign, ContentItem, Job
+from ...models import Campaign, ContentItem, Job, JobEvent
 from ..access import Actor
 from ..errors import NotFound
 from .settings import ACTIVE_JOB_STATUSES, KIND_CAMPAIGN, QUEUES
@@ -45,17 +45,25 @@ def active_job_for_campaign(team_id: int, campaign_id: int, *, kind: str | None 
 
 def latest_job_for_campaign(team_id: int, campaign_id: int) -> Job | None:
     """The campaign's active job if any, else its most recent one."""
-    active = active_job_for_campaign(team_id, campaign_id, kind=None)
-    if active is not None:
-        return active
+    # One query: active jobs sort first, then the newest.
+    active_first = case((Job.status.in_(ACTIVE_JOB_STATUSES), 0), else_=1)
     return db.session.scalar(select(Job).where(Job.team_id == team_id, Job.campaign_id == campaign_id)
-                             .order_by(Job.created_at.desc()).limit(1))
+                             .order_by(active_first, Job.created_at.desc()).limit(1))
 
 
 def active_count(actor: Actor) -> int:
     """How many of the actor's jobs are queued or running (the global indicator)."""
     return db.session.scalar(select(func.count(Job.id)).where(
         Job.team_id == actor.team_id, Job.user_id == actor.user_id, Job.status.in_(ACTIVE_JOB_STATUSES))) or 0
+
+
+def nav_state(actor: Actor) -> tuple[int, int]:
+    """(newest event id, active_count) in one query: the header's jobs indicator on every page."""
+    newest = select(func.coalesce(func.max(JobEvent.id), 0)).scalar_subquery()
+    active = select(func.count(Job.id)).where(
+        Job.team_id == actor.team_id, Job.user_id == actor.user_id, Job.status.in_(ACTIVE_JOB_STATUSES))
+    cursor, count = db.session.execute(select(newest, active.scalar_subquery())).one()
+    return int(cursor or 0), int(count or 0)
 
 
 def fresh_job(job_id: str) -> Job | None:
