@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
@@ -41,6 +41,12 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         # The epoch travels in the session so a bump logs every browser out.
         return f"{self.id}:{self.session_epoch}"
+
+
+_first_user = User.__table__.alias("first_user")
+# The instance's operator is its first account. Loaded with the user (a subquery on the primary key's
+# index), so every page's nav knows without a query of its own.
+User.is_operator = column_property(select(func.min(_first_user.c.id)).scalar_subquery() == User.id)
 
 
 class Team(db.Model):

@@ -20,7 +20,8 @@ MAX_TOKEN_LIMIT = 2**31 - 1  # the column is INTEGER
 
 
 def operator_user_id() -> int | None:
-    """The first account's id (the operator), or None on an empty instance."""
+    """The first account's id (the operator), or None on an empty instance (a loaded User also
+    says so itself: User.is_operator)."""
     return db.session.scalar(select(func.min(User.id)))
 
 

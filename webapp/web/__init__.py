@@ -61,13 +61,14 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
+        from flask_login import current_user
+
         from ..auth import session_actor
-        from ..services.operator import is_operator
 
         actor = session_actor()
-        # A function, so only pages that show the nav ask the database.
+        # The user row carries it (models.accounts): no query of its own.
         return {"csrf_token": generate_csrf, "actor": actor,
-                "is_operator": lambda: actor is not None and is_operator(actor.user_id)}
+                "is_operator": lambda: actor is not None and bool(getattr(current_user, "is_operator", False))}
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")
