@@ -4,6 +4,7 @@ against the real openai client and the loopback server."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -85,3 +86,32 @@ def test_unreachable_ai_server_is_503_with_retry_after(app, api, campaign_id):
     assert r.get_json()["error"]["code"] == "ai_unavailable"
     assert int(r.headers["Retry-After"]) > 0
     assert items_of(app, campaign_id) == []
+
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.mark.app_config(HERALD_SYNC_GENERATION_TIMEOUT=0.3)
+def test_the_write_button_says_the_piece_is_still_being_written(app, api, login, owner, campaign_id, openai_server):
+    openai_server.script("slow:delay=1.5")
+    r = login(owner).post(f"/campaigns/{campaign_id}/ai/generate", data={"content_type": "email"}, headers=HX)
+    assert r.status_code == 202
+    assert r.headers["HX-Retarget"] == "#ai-messages"
+    assert "Still writing" in r.get_data(as_text=True)
+    deadline = time.monotonic() + 30
+    while not items_of(app, campaign_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(items_of(app, campaign_id)) == 1
+    while any(t.name.startswith("sync-") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # let the job row be finished before the app is torn down
+
+
+@pytest.mark.app_config(HERALD_SYNC_GENERATION_TIMEOUT=0.2, HERALD_SYNC_GENERATION_LIMIT=1)
+def test_the_write_button_over_the_limit_is_a_clear_503(app, api, login, owner, campaign_id, openai_server):
+    openai_server.script("slow:delay=1.5")
+    first = api.post("/api/content/generate-email", json={"campaignId": campaign_id})
+    assert first.status_code == 202
+    r = login(owner).post(f"/campaigns/{campaign_id}/ai/generate", data={"content_type": "email"}, headers=HX)
+    assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0
+    assert "already writing" in r.get_data(as_text=True)
+    assert _finished(api, first.get_json()["statusUrl"])["status"] == "succeeded"
