@@ -369,6 +369,11 @@ def _run(pieces: list[dict], actor: Actor, config: Mapping, on_text=None) -> lis
 def _bounded(actor: Actor, campaign_id: int, specs: list[dict], config: Mapping):
     from .sync_generation import generate_bounded
 
+    # Refuse bad input (another team's or an archived persona, a spent budget) before any job row exists.
+    persona_id = specs[0].get("persona_id") if specs else None
+    if persona_id is not None:
+        refuse_if_archived(_load_persona(actor.team_id, persona_id))
+    usage.check_budget(actor.team_id, config)
     return generate_bounded(actor, campaign_id, specs, config)
 
 
