@@ -112,6 +112,10 @@ def load_settings() -> dict:
         "HERALD_MONTHLY_TOKEN_BUDGET": _int("HERALD_MONTHLY_TOKEN_BUDGET", 2_000_000),
         # Model tokens the whole instance (all teams) may spend a month; 0 = no cap.
         "HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET": _int("HERALD_INSTANCE_MONTHLY_TOKEN_BUDGET", 0),
+        # generate-* and the page's Write buttons: seconds a request waits before answering 202 with
+        # the job that finishes the work, and how many such calls one web process runs at once (503 above).
+        "HERALD_SYNC_GENERATION_TIMEOUT": float(os.environ.get("HERALD_SYNC_GENERATION_TIMEOUT", "60")),
+        "HERALD_SYNC_GENERATION_LIMIT": _int("HERALD_SYNC_GENERATION_LIMIT", 4),
         # Background jobs (seconds): lease a worker holds, heartbeat period, whole-job deadline,
         # first retry delay after a transient provider error (doubles per attempt).
         "HERALD_JOB_LEASE": float(os.environ.get("HERALD_JOB_LEASE", "45")),

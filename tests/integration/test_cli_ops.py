@@ -292,22 +292,97 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
-def test_serve_stops_everything_when_one_process_dies(tmp_path):
+def _flask(tmp_path, *args: str, stdin: str | None = None) -> str:
+    """Run a `flask --app webapp` command against the same instance folder as _serve."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY")}
+    env.update(HERALD_INSTANCE_PATH=str(tmp_path / "instance"), HERALD_LOG_LEVEL="WARNING")
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _api(url: str, token: str, body: dict | None = None) -> tuple[int, dict]:
+    import json
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return r.status, json.loads(r.read())
+
+
+def _wait_for(check, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _worker_pid(serve_pid: int) -> int | None:
+    return next((c for c in _children(serve_pid) if _alive(c) and "huey_consumer" in _cmdline(c)), None)
+
+
+def test_serve_restarts_a_killed_worker_while_the_web_keeps_serving(tmp_path):
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    _flask(tmp_path, "db", "upgrade")
+    _flask(tmp_path, "seed-demo", "--password", "correct horse battery staple")
+    token = _flask(tmp_path, "tokens", "create", DEMO_EMAIL, "--name", "restart test").strip()
     proc = _serve(tmp_path, port)
     try:
-        assert _get(f"http://127.0.0.1:{port}/healthz") == 200
+        assert _get(f"{base}/healthz") == 200
         children = {_cmdline(c): c for c in _children(proc.pid)}
-        # Kill the worker: the web server must then stop too.
-        victim = next(pid for cmd, pid in children.items() if "huey_consumer" in cmd)
+        web = next(pid for cmd, pid in children.items() if "gunicorn" in cmd)
+        victim = _wait_for(lambda: _worker_pid(proc.pid), what="the worker")
         os.kill(victim, signal.SIGKILL)
+        assert _get(f"{base}/healthz", timeout=5) == 200  # during: the web server is untouched
+        replacement = _wait_for(lambda: (pid := _worker_pid(proc.pid)) and pid != victim and pid,
+                                what="a new worker")
+        assert _alive(web) and not _alive(victim)
+        assert _get(f"{base}/healthz", timeout=5) == 200  # and after
+        # A job queued after the restart is run by the new consumer.
+        _, campaigns = _api(f"{base}/api/campaigns", token)
+        campaign_id = campaigns["items"][0]["id"]
+        status, body = _api(f"{base}/api/content/batch-generate", token,
+                            {"campaignId": campaign_id, "items": [{"contentType": "email"}], "async": True})
+        assert status == 202
+        job = _wait_for(lambda: (j := _api(base + body["statusUrl"], token)[1])["status"] in
+                        ("succeeded", "failed", "cancelled") and j, what="the job to finish")
+        assert job["status"] == "succeeded", job
+        assert _alive(replacement)
+        proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1
-    assert "the worker process exited" in out
-    assert not any(_alive(c) for c in children.values())
+    assert proc.returncode == 0, out
+    assert re.search(rf"the worker process \(pid {victim}\) exited with signal SIGKILL; restarting it in 1 s", out), out
+    assert f"restarted the worker process (pid {replacement})" in out
+    assert not any(_alive(c) for c in (web, replacement))
+
+
+def test_serve_restarts_a_dead_web_server(tmp_path):
+    port = _free_port()
+    proc = _serve(tmp_path, port, "--no-worker")
+    try:
+        assert _get(f"http://127.0.0.1:{port}/healthz") == 200
+        web = next(c for c in _children(proc.pid) if "gunicorn" in _cmdline(c))
+        os.kill(web, signal.SIGKILL)
+        new_web = _wait_for(lambda: next((c for c in _children(proc.pid) if c != web and _alive(c)), None),
+                            what="a new web server")
+        assert _get(f"http://127.0.0.1:{port}/healthz") == 200
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert f"the web process (pid {web}) exited with signal SIGKILL; restarting it in 1 s" in out
+    assert not _alive(new_web)
 
 
 def test_serve_command_lines():

@@ -123,6 +123,9 @@ SCHEMAS: dict = {
 }
 
 _GENERATE_ERRORS = (403, 404, 422, 502, 503)
+# generate-*: 201 with the pieces when written within HERALD_SYNC_GENERATION_TIMEOUT, else 202 with the
+# job that finishes them; 503 + Retry-After when the process is at HERALD_SYNC_GENERATION_LIMIT.
+_STILL_WRITING = {202: "JobReference"}
 
 
 @bp.errorhandler(AIError)
@@ -148,6 +151,18 @@ def _body() -> dict:
     return json_object()
 
 
+def _job_response(job):
+    """202 with the job that is still writing (the same shape as batch-generate's async answer)."""
+    return jsonify(to_wire({"job": jobs.job_to_dict(job), "status_url": f"/api/jobs/{job.queue}/{job.id}"})), 202
+
+
+def _generated_response(result):
+    """201 with the pieces, or 202 with the job when they took longer than the sync timeout."""
+    if isinstance(result, list):
+        return _items_response(result)
+    return _job_response(result)
+
+
 def _items_response(items, status: int = 201):
     actor = require_actor()
     body = {"items": [content_to_dict(i) for i in items],
@@ -168,42 +183,46 @@ def _generate(content_type: str):
     actor = require_actor("editor")
     form = GenerateForm.from_json(_body())
     form.raise_if_invalid()
-    items = generation.generate_content(actor, content_type, form.to_data(), current_app.config)
+    result = generation.generate_content(actor, content_type, form.to_data(), current_app.config)
     db.session.commit()
-    return _items_response(items)
+    return _generated_response(result)
 
 
 @bp.post("/content/generate-email")
 @operation("Write marketing email(s) for a campaign and save them as content items", tag="content",
-           body="EmailGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="EmailGenerateRequest", response="GeneratedContent", status=201, also=_STILL_WRITING,
+           errors=_GENERATE_ERRORS)
 def generate_email():
     return _generate("email")
 
 
 @bp.post("/content/generate-social")
 @operation("Write social post(s) for a campaign and save them as content items", tag="content",
-           body="SocialGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="SocialGenerateRequest", response="GeneratedContent", status=201, also=_STILL_WRITING,
+           errors=_GENERATE_ERRORS)
 def generate_social():
     return _generate("social_post")
 
 
 @bp.post("/content/generate-ad-copy")
 @operation("Write ad copy for a campaign and save it as content items", tag="content",
-           body="AdCopyGenerateRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="AdCopyGenerateRequest", response="GeneratedContent", status=201, also=_STILL_WRITING,
+           errors=_GENERATE_ERRORS)
 def generate_ad_copy():
     return _generate("ad_copy")
 
 
 @bp.post("/content/generate-variations")
 @operation("Write A/B variations of an existing content item (they share its variant group)", tag="content",
-           body="VariationsRequest", response="GeneratedContent", status=201, errors=_GENERATE_ERRORS)
+           body="VariationsRequest", response="GeneratedContent", status=201, also=_STILL_WRITING,
+           errors=_GENERATE_ERRORS)
 def generate_variations():
     actor = require_actor("editor")
     form = VariationsForm.from_json(_body())
     form.raise_if_invalid()
-    items = generation.generate_variations(actor, form.to_data(), current_app.config)
+    result = generation.generate_variations(actor, form.to_data(), current_app.config)
     db.session.commit()
-    return _items_response(items)
+    return _generated_response(result)
 
 
 @bp.post("/content/batch-generate")
@@ -219,8 +238,7 @@ def batch_generate():
     if data.pop("run_async"):
         job = jobs.start_batch_job(actor, data)
         db.session.commit()
-        return jsonify(to_wire({"job": jobs.job_to_dict(job),
-                                "status_url": f"/api/jobs/{job.queue}/{job.id}"})), 202
+        return _job_response(job)
     items = generation.batch_generate(actor, data, current_app.config)
     db.session.commit()
     return _items_response(items)

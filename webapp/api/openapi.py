@@ -183,6 +183,10 @@ def _responses(op: dict, method: str) -> dict:
             "description": "Error",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
+    if "503" in responses:  # busy or unreachable AI server: the client is told when to come back
+        responses["503"]["description"] = "Unavailable for now; try again after Retry-After seconds"
+        responses["503"]["headers"] = {"Retry-After": {
+            "description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 0}}}
     return responses
 
 

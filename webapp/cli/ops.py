@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from ..config import ROOT, run_mode, writer_description
 from ..extensions import db
+from .supervisor import Supervisor
 
 
 def register(app: Flask) -> None:
@@ -253,7 +254,7 @@ GRACEFUL = {"web": signal.SIGTERM, "worker": signal.SIGINT}
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker (run it elsewhere).")
 @with_appcontext
 def serve(port: int, host: str, workers: int, dev: bool, no_worker: bool) -> None:
-    """Run the web server and the background worker; Ctrl-C stops both."""
+    """Run the web server and the background worker (each restarted if it dies); Ctrl-C stops both."""
     config = current_app.config
     commands: dict[str, list[str]] = {"web": web_command(host, port, workers, dev)}
     worker = None if no_worker else worker_command()
@@ -274,27 +275,22 @@ def serve(port: int, host: str, workers: int, dev: bool, no_worker: bool) -> Non
     def _on_signal(signum, _frame):
         stop["signal"] = signum
 
+    def _spawn(argv: list[str]) -> subprocess.Popen:
+        # Own session: a terminal's Ctrl-C reaches only us, and we stop the children in order.
+        return subprocess.Popen(argv, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    children: dict[str, subprocess.Popen] = {}
-    exit_code = 0
+    # A child that dies (crash, OOM, SIGKILL) is started again with backoff; the other keeps running.
+    supervisor = Supervisor(commands, spawn=_spawn, log=lambda line: click.echo(line, err=True))
     try:
-        for name, argv in commands.items():
-            # Own session: a terminal's Ctrl-C reaches only us, and we stop the children in order.
-            children[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+        supervisor.start()
         while stop["signal"] is None:
-            dead = [(n, p.returncode) for n, p in children.items() if p.poll() is not None]
-            if dead:
-                name, code = dead[0]
-                click.echo(f"herald serve: the {name} process exited with code {code}; stopping the rest.", err=True)
-                exit_code = 1
-                break
+            supervisor.tick()
             time.sleep(0.2)
     finally:
-        _stop_all(children)
+        _stop_all(supervisor.processes())
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if exit_code:
-        sys.exit(exit_code)
 
 
 def _stop_all(children: dict[str, subprocess.Popen], timeout: float = 30.0) -> None:

@@ -366,10 +366,23 @@ def _run(pieces: list[dict], actor: Actor, config: Mapping, on_text=None) -> lis
     return items
 
 
-def generate_content(actor: Actor, content_type: str, data: dict, config: Mapping) -> list[ContentItem]:
+def _bounded(actor: Actor, campaign_id: int, specs: list[dict], config: Mapping):
+    from .sync_generation import generate_bounded
+
+    # Refuse bad input (another team's or an archived persona, a spent budget) before any job row exists.
+    persona_id = specs[0].get("persona_id") if specs else None
+    if persona_id is not None:
+        refuse_if_archived(_load_persona(actor.team_id, persona_id))
+    usage.check_budget(actor.team_id, config)
+    return generate_bounded(actor, campaign_id, specs, config)
+
+
+def generate_content(actor: Actor, content_type: str, data: dict, config: Mapping):
     """POST /api/content/generate-{email,social,ad-copy} and the page's generate buttons.
 
-    data: campaign_id, optional persona_id (override), platform, tone, count (1..5)."""
+    data: campaign_id, optional persona_id (override), platform, tone, count (1..5). Returns the
+    items, or the still-running Job when they take longer than HERALD_SYNC_GENERATION_TIMEOUT
+    (services.sync_generation)."""
     require_role(actor, "editor")
     campaign = _load_campaign(actor.team_id, data.get("campaign_id"))
     platform = data.get("platform") or default_platform(content_type, campaign.platforms)
@@ -377,11 +390,12 @@ def generate_content(actor: Actor, content_type: str, data: dict, config: Mappin
     count = _count(data.get("count"))
     spec = {"campaign_id": campaign.id, "content_type": content_type, "platform": platform,
             "persona_id": data.get("persona_id"), "tone": data.get("tone")}
-    return _run([{**spec, "variant_index": i} for i in range(count)], actor, config)
+    return _bounded(actor, campaign.id, [{**spec, "variant_index": i} for i in range(count)], config)
 
 
-def generate_variations(actor: Actor, data: dict, config: Mapping) -> list[ContentItem]:
-    """n A/B variants of an existing item (content_id), all in the item's variant group.
+def generate_variations(actor: Actor, data: dict, config: Mapping):
+    """n A/B variants of an existing item (content_id), all in the item's variant group (the
+    items, or the running Job past the timeout, as generate_content).
 
     data: content_id, optional campaign_id (must match), persona_id, tone, count (1..5)."""
     require_role(actor, "editor")
@@ -390,7 +404,7 @@ def generate_variations(actor: Actor, data: dict, config: Mapping) -> list[Conte
     count = _count(data.get("count"))
     spec = {"campaign_id": source.campaign_id, "content_type": source.content_type, "platform": source.platform,
             "persona_id": data.get("persona_id"), "tone": data.get("tone"), "variant_of_id": source.id}
-    return _run([{**spec, "variant_index": i} for i in range(count)], actor, config)
+    return _bounded(actor, source.campaign_id, [{**spec, "variant_index": i} for i in range(count)], config)
 
 
 def _item_pairs(campaign: Campaign, items: list[dict]) -> list[tuple[str, str]]:

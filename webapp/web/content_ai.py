@@ -52,6 +52,17 @@ def shows_errors(view):
     return wrapper
 
 
+def _still_writing(campaign_id: int, job):
+    """The pieces took longer than the sync timeout: their job finishes them and the campaign page's
+    live panel shows them when done; say so instead of leaving the button hanging."""
+    message = ("Still writing — this is taking longer than usual. The piece will appear on this page when "
+               "it is done; you can keep working meanwhile.")
+    if not is_htmx():
+        flash(message, "info")
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return _message(message, 202, target=_messages_target(), kind="info")
+
+
 def _cards(items, campaign, message: str, status: int = 201):
     html = render_template("partials/ai/_new_cards.html", items=items, campaign=campaign, message=message)
     return html, status
@@ -89,6 +100,8 @@ def generate(campaign_id: int):
     items = generation.generate_content(actor, form.content_type.data,
                                         {"campaign_id": campaign_id, **form.options()}, current_app.config)
     db.session.commit()
+    if not isinstance(items, list):
+        return _still_writing(campaign_id, items)
     label = display.format_label(items[0].content_type, items[0].platform)
     message = f"Wrote {len(items)} {label}{'s' if len(items) != 1 else ''}."
     if not is_htmx():
@@ -107,6 +120,8 @@ def variations(campaign_id: int, item_id: int):
     items = generation.generate_variations(
         actor, {**form.to_data(), "content_id": item_id, "campaign_id": campaign_id}, current_app.config)
     db.session.commit()
+    if not isinstance(items, list):
+        return _still_writing(campaign_id, items)
     message = f"Wrote {len(items)} variation{'s' if len(items) != 1 else ''} for A/B testing."
     if not is_htmx():
         return _done(campaign_id, message)

@@ -166,6 +166,8 @@ class _Run:
                     team_id=self.team_id, user_id=self.user_id, campaign_id=self.campaign_id,
                     content_type=piece["content_type"], platform=piece["platform"],
                     persona_id=piece.get("persona_id"), tone=piece.get("tone"), job_id=self.job_id, step_key=key,
+                    # a synchronous call's job (services.sync_generation) may be variations
+                    variant_of_id=piece.get("variant_of_id"), variant_index=piece.get("variant_index", 0),
                     on_text=lambda text: deltas.add(key, text), config=self.app.config)
                 item_id, score = item.id, item.quality_score
                 db.session.commit()
