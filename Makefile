@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/writing.py
 	$(BIN)/python bench/generation.py
+	$(BIN)/python bench/sockets.py
 
 vendor:
 	./scripts/fetch_vendor.sh
