@@ -88,7 +88,7 @@ def api_events_socket(ws):
     try:
         holds = identity.grant_holds(team_id=entry.team_id, token_id=entry.token_id)
         db.session.rollback()
-        if not still_granted(ws, entry, holds):
+        if not still_granted(ws, holds):
             return None
         if "after" in request.args:
             last = _replay(ws, request_cursor(), actor, campaign_ids)

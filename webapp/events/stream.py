@@ -84,13 +84,11 @@ def deltas_early(batch: list[dict]) -> list[dict]:
 def pump(ws, sub: Subscription, last: int, render, *, one_message: bool = True) -> None:
     """Send live events after `last` until the client goes away. Whatever queued up while a message
     was being sent goes out together: browser fragments in one message, JSON events one by one."""
-    on_close = getattr(ws, "on_close", None)
-    if on_close is not None:
-        on_close.append(sub.wake)  # a closed socket wakes the pump at once
+    ws.on_close.append(sub.wake)  # a closed socket (a LiveSocket) wakes the pump at once
     while ws.connected:
         # With the close wake-up the timeout is only a safety net: 1,000 idle sockets checking every
         # second cost the gevent worker a fifth of a core.
-        first = sub.get(timeout=1.0 if on_close is None else IDLE_CHECK)
+        first = sub.get(timeout=IDLE_CHECK)
         if sub.overflowed:  # too far behind: make the client reconnect and replay from its cursor
             ws.close(reason=TRY_AGAIN_LATER, message="Catching up")
             return
@@ -139,7 +137,7 @@ def register(ws, kind: str, *, user_id: int, team_id: int, epoch: int, token_id:
         return None
 
 
-def still_granted(ws, entry: LiveEntry, holds: bool) -> bool:
+def still_granted(ws, holds: bool) -> bool:
     """After subscribing (now revocations reach the socket): `holds` is the fresh check of its
     right; a right that ended in between closes it like a revocation would."""
     if not holds:

@@ -55,7 +55,7 @@ def _register(ws, actor):
 def _still_granted(ws, entry) -> bool:
     holds = identity.grant_holds(team_id=entry.team_id, session_id=entry.session_id)
     db.session.rollback()
-    return still_granted(ws, entry, holds)
+    return still_granted(ws, holds)
 
 
 @sock.route("/ws/campaigns/<int:campaign_id>", bp=bp)
